@@ -1,0 +1,94 @@
+# nvmetrace build. `make V=1` shows full commands.
+VERSION		:= 0.1.0
+PREFIX		?= /usr/local
+DESTDIR		?=
+BUILD		:= build
+
+CC		?= cc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+PKG_CONFIG	?= pkg-config
+
+ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -MMD -MP \
+		   -I$(BUILD) -Isrc -DNVMETRACE_VERSION='"$(VERSION)"'
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+		   $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+# libbpf is linked statically so the binary runs where libbpf is not
+# installed; libelf and zlib are everywhere and stay shared.
+LIBBPF_A	:= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
+LDLIBS		+= $(LIBBPF_A) -lelf -lz
+
+ifeq ($(V),1)
+Q		:=
+msg		:=
+else
+Q		:= @
+msg		= @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean install check check-unit check-vm check-kernels bench
+
+SRCS		:= $(wildcard src/*.c)
+OBJS		:= $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
+BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(wildcard bpf/*.bpf.c))
+SKELS		:= $(BPF_OBJS:.bpf.o=.skel.h)
+
+all: $(BUILD)/nvmetrace
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c src/record.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OBJS): $(SKELS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/nvmetrace: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests: pure code only, no root, no BPF.
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(filter-out $(BUILD)/main.o,$(OBJS))
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(filter-out $(BUILD)/main.o,$(OBJS)) $(LDLIBS) -o $@
+
+check: all $(UNIT_BINS)
+	$(Q)tests/run-all
+
+check-unit: all $(UNIT_BINS)
+	$(Q)tests/run-all unit
+
+check-vm: all
+	$(Q)tests/run-all vm
+
+check-kernels: all
+	$(Q)tests/vm/check-kernels.sh
+
+install: $(BUILD)/nvmetrace
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/nvmetrace $(DESTDIR)$(PREFIX)/sbin/nvmetrace
+	install -m 0644 man/nvmetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/nvmetrace.8
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What the running kernel offers: privileges, symbols, BTF, tracefs.
+ * Every check here asks the kernel (or tries); none reads a version number.
+ */
+#ifndef NVMETRACE_KERNEL_H
+#define NVMETRACE_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KSYM_MODULE_LEN 64
+
+/* True if the process may load and attach tracing programs: CAP_SYS_ADMIN,
+ * or CAP_BPF together with CAP_PERFMON (both split out of CAP_SYS_ADMIN in
+ * Linux 5.8, commits a17b53c4a4b5 and 980737282232).
+ */
+bool have_trace_privilege(void);
+
+/* Look a symbol up in /proc/kallsyms: a function (text) or a data symbol.
+ * Returns true if found; module gets the owning module's name, or "" for
+ * vmlinux.
+ */
+bool ksym_find(const char *name, bool text, char module[KSYM_MODULE_LEN]);
+
+/* Kernel BTF: true if /sys/kernel/btf/vmlinux exists; for a module, true if
+ * /sys/kernel/btf/MODULE exists (module BTF, Linux 5.11, commit 36e68442d1af).
+ */
+bool have_kernel_btf(const char *module);
+
+/* Number of arguments of a kernel function according to its BTF, or a
+ * negative errno (-ENOENT: no BTF for it).
+ */
+int kernel_func_nargs(const char *func, const char *module);
+
+/* True if the kernel's BTF types tracepoint event for tp_btf programs. */
+bool kernel_tp_has_btf(const char *event, const char *module);
+
+/* The mounted tracefs directory ("/sys/kernel/tracing" or the debugfs one),
+ * or NULL when tracefs is not mounted.
+ */
+const char *tracefs_dir(void);
+
+/* "EINVAL" for EINVAL, also for the kernel-internal errnos the bpf() calls
+ * return (ENOTSUPP = 524); never NULL. err may be negative.
+ */
+const char *errno_name(int err);
+
+#endif /* NVMETRACE_KERNEL_H */

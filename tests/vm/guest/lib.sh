@@ -1,0 +1,65 @@
+# Guest test helpers (busybox sh). Every check reports PASS or FAIL with the
+# kernel's name on the results port; nothing is skipped silently.
+
+pass() { echo "PASS $KERNEL $1" >$RESULTS; }
+fail() { echo "FAIL $KERNEL $1: $2" >$RESULTS; dump_tracer; }
+
+# check NAME MESSAGE COMMAND...: PASS if COMMAND succeeds.
+check() {
+	name=$1 msg=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$msg"; fi
+}
+
+dump_tracer() {
+	echo "---- stdout"; cat /tmp/out 2>/dev/null
+	echo "---- stderr"; cat /tmp/err 2>/dev/null
+	echo "----"
+}
+
+# start_tracer ARGS...: run nvmetrace in the background and wait until it
+# prints its header (it is attached then). Returns 1 if it exits first.
+start_tracer() {
+	: >/tmp/out
+	: >/tmp/err
+	nvmetrace "$@" >/tmp/out 2>/tmp/err &
+	TPID=$!
+	n=0
+	while [ $n -lt 1200 ]; do
+		[ -s /tmp/out ] && return 0
+		kill -0 $TPID 2>/dev/null || { wait $TPID; TRC=$?; return 1; }
+		usleep 100000
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# stop_tracer [SIGNAL]: signal the tracer, wait for it, exit status in TRC.
+stop_tracer() {
+	kill -"${1:-INT}" $TPID
+	wait $TPID
+	TRC=$?
+}
+
+# The table's data rows as "COMM PID OPCODE COMMAND-ID NSID CDW10".
+rows() {
+	awk 'NR > 1 { print $2, $3, $4, $5, $6, $7 }' /tmp/out
+}
+
+# run_cmd CMD...: run a command in the background so its PID is known
+# (LAST_PID), wait for it; its status in LAST_RC.
+run_cmd() {
+	"$@" >/tmp/cmd.out 2>&1 &
+	LAST_PID=$!
+	wait $LAST_PID
+	LAST_RC=$?
+}
+
+# Kernels where fentry on nvme_submit_user_cmd works (from the environment
+# facts: 6.1 trampolines take 6 arguments, 5.10 has no module BTF).
+fentry_works() {
+	case "$KERNEL" in
+	6.12|7.2) return 0 ;;
+	*) return 1 ;;
+	esac
+}

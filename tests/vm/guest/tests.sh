@@ -1,0 +1,154 @@
+# The integration suite (issue 2): the seeds' scenario on a real kernel.
+# Sourced by /init after lib.sh.
+
+# --- the seeds: nvme list, then the self-test passthrough ------------------
+t_seed() {
+	mode=$1
+	if ! start_tracer ${mode:+--attach=$mode}; then
+		fail "seed[$mode] start" "nvmetrace did not start (exit $TRC)"
+		return
+	fi
+	pass "seed[$mode] start"
+	run_cmd nvme list
+	list_pid=$LAST_PID
+	check "seed[$mode] nvme list ran" "nvme list failed: $(cat /tmp/cmd.out)" [ $LAST_RC -eq 0 ]
+	run_cmd nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r
+	st_pid=$LAST_PID
+	stop_tracer INT
+	check "seed[$mode] SIGINT exit 0" "exit status $TRC" [ "$TRC" -eq 0 ]
+	expect="nvme $list_pid 6 0 1 0
+nvme $list_pid 6 0 1 3
+nvme $st_pid 14 0 1 1"
+	got=$(rows)
+	check "seed[$mode] rows" "expected
+$expect
+got
+$got" [ "$got" = "$expect" ]
+	check "seed[$mode] header" "bad header: $(head -n 1 /tmp/out)" \
+		[ "$(head -n 1 /tmp/out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10" ]
+	check "seed[$mode] time column" "TIME is not HH:MM:SS" \
+		awk 'NR > 1 && $1 !~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/ { exit 1 }' /tmp/out
+	check "seed[$mode] quiet stderr" "stderr: $(cat /tmp/err)" [ ! -s /tmp/err ]
+}
+
+# The kernel's own tracepoint as an oracle for the same commands.
+t_oracle_tracepoint() {
+	tp=/sys/kernel/tracing
+	echo 0 >$tp/tracing_on
+	echo >$tp/trace
+	echo 1 >$tp/events/nvme/nvme_setup_cmd/enable
+	echo 1 >$tp/tracing_on
+	start_tracer || { fail "oracle start" "nvmetrace did not start"; return; }
+	run_cmd nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r
+	run_cmd nvme id-ctrl /dev/nvme0
+	stop_tracer INT
+	echo 0 >$tp/events/nvme/nvme_setup_cmd/enable
+	# nvme_setup_cmd: nvme0: qid=0, cmdid=..., nsid=1, flags=0x0, meta=0x0, cmd=(nvme_admin_... cdw10=...)
+	kern=$(grep 'nvme_setup_cmd:' $tp/trace | grep 'qid=0,' |
+		sed -n 's/.*nsid=\([0-9a-fx]*\),.*/\1/p' | tr '\n' ' ')
+	ours=$(rows | awk '{ printf "%d ", "0x" $5 }')
+	check "oracle nsid matches nvme:nvme_setup_cmd" "kernel: $kern ours: $ours" [ "$kern" = "$ours" ]
+	kops=$(grep -c 'nvme_setup_cmd:.*qid=0,' $tp/trace)
+	check "oracle command count matches nvme:nvme_setup_cmd" "kernel $kops, ours $(rows | wc -l)" \
+		[ "$kops" -eq "$(rows | wc -l)" ]
+}
+
+# --- attach methods ----------------------------------------------------------
+t_attach_verbose() {
+	start_tracer -v || { fail "auto -v start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
+	stop_tracer TERM
+	check "SIGTERM exit 0" "exit status $TRC" [ "$TRC" -eq 0 ]
+	if fentry_works; then
+		check "auto picks fentry" "stderr: $(cat /tmp/err)" \
+			grep -q 'attached to nvme_submit_user_cmd by fentry' /tmp/err
+	else
+		check "auto falls back to kprobe" "stderr: $(cat /tmp/err)" \
+			grep -q 'attached to nvme_submit_user_cmd by kprobe (fentry unavailable: ' /tmp/err
+	fi
+	check "-v shows libbpf messages" "no libbpf: line in: $(cat /tmp/err)" grep -q 'libbpf: ' /tmp/err
+}
+
+t_attach_fentry() {
+	if fentry_works; then
+		t_seed fentry
+		return
+	fi
+	nvmetrace --attach=fentry >/tmp/out 2>/tmp/err
+	rc=$?
+	check "--attach=fentry fails cleanly" "exit $rc, stderr: $(cat /tmp/err)" [ $rc -eq 1 ]
+	check "--attach=fentry one line" "stderr: $(cat /tmp/err)" [ "$(wc -l </tmp/err)" -eq 1 ]
+	case "$KERNEL" in
+	5.10) want='failed to attach fentry to nvme_submit_user_cmd: module nvme_core has no BTF' ;;
+	6.1-cloud) want='failed to attach fentry to nvme_submit_user_cmd: nvme_submit_user_cmd has 10 arguments' ;;
+	*) want='failed to attach fentry to nvme_submit_user_cmd: nvme_submit_user_cmd has 10 arguments' ;;
+	esac
+	check "--attach=fentry says why" "stderr: $(cat /tmp/err)" grep -q "$want" /tmp/err
+	check "--attach=fentry prints no table" "stdout: $(cat /tmp/out)" [ ! -s /tmp/out ]
+}
+
+# --- no probe left behind ----------------------------------------------------
+t_sigkill() {
+	start_tracer || { fail "SIGKILL start" "nvmetrace did not start"; return; }
+	progs=$(bpftool prog show | grep -c 'name nvmetrace_')
+	check "bpftool sees the program while tracing" "bpftool prog: $(bpftool prog show)" [ "$progs" -ge 1 ]
+	stop_tracer KILL
+	# Programs are freed once the last reference goes; give RCU a moment.
+	n=0
+	while bpftool prog show | grep -q 'name nvmetrace_' && [ $n -lt 50 ]; do
+		usleep 100000; n=$((n + 1))
+	done
+	check "SIGKILL leaves no program" "$(bpftool prog show | grep -A2 nvmetrace_)" \
+		sh -c '! bpftool prog show | grep -q "name nvmetrace_"'
+	check "SIGKILL leaves no link" "$(bpftool link show)" \
+		sh -c '! bpftool link show | grep -q "prog_id"'
+	if [ -r /sys/kernel/debug/kprobes/list ]; then
+		check "SIGKILL leaves no kprobe" "$(cat /sys/kernel/debug/kprobes/list)" \
+			sh -c '! grep -q nvme_submit_user_cmd /sys/kernel/debug/kprobes/list'
+	fi
+	# The next instance starts cleanly.
+	t_seed kprobe
+}
+
+# --- --list --------------------------------------------------------------------
+t_list() {
+	nvmetrace --list >/tmp/out 2>/tmp/err
+	rc=$?
+	check "--list exit 0" "exit $rc: $(cat /tmp/err)" [ $rc -eq 0 ]
+	check "--list shows nvme_submit_user_cmd as used" "$(cat /tmp/out)" \
+		grep -Eq '^function +nvme_submit_user_cmd +[a-z_]+ +yes ' /tmp/out
+	for tp in nvme_setup_cmd nvme_complete_rq nvme_async_event nvme_sq; do
+		check "--list shows nvme:$tp" "$(cat /tmp/out)" grep -Eq "^tracepoint +nvme:$tp " /tmp/out
+	done
+	line=$(grep -E '^function +nvme_submit_user_cmd ' /tmp/out)
+	if fentry_works; then
+		check "--list: fentry yes" "$line" sh -c "echo '$line' | grep -q ' yes\$'"
+	elif [ "$KERNEL" = 5.10 ]; then
+		check "--list: fentry no BTF" "$line" sh -c "echo '$line' | grep -q ' no BTF\$'"
+	else
+		check "--list: fentry no (10 args)" "$line" sh -c "echo '$line' | grep -q ' no (10 args, ENOTSUPP)\$'"
+	fi
+	nvmetrace --list='*admin*' >/tmp/out 2>/tmp/err
+	check "--list=GLOB filters" "$(cat /tmp/out)" sh -c '! grep -q nvme_submit_user_cmd /tmp/out'
+}
+
+# --- errors --------------------------------------------------------------------
+t_errors() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		nvmetrace >/tmp/out 2>/tmp/err
+	rc=$?
+	check "unprivileged: exit 1" "exit $rc" [ $rc -eq 1 ]
+	check "unprivileged: says why" "$(cat /tmp/err)" \
+		grep -qx 'nvmetrace: permission denied: tracing needs root, or CAP_BPF and CAP_PERFMON (try sudo)' /tmp/err
+	nvmetrace --attach=bogus >/tmp/out 2>/tmp/err
+	rc=$?
+	check "bad argument: exit 2" "exit $rc" [ $rc -eq 2 ]
+}
+
+t_seed ""
+t_seed kprobe
+t_attach_verbose
+t_attach_fentry
+t_oracle_tracepoint
+t_sigkill
+t_list
+t_errors
