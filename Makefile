@@ -71,17 +71,21 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(filter-out $(BUILD)/main.o,
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(filter-out $(BUILD)/main.o,$(OBJS)) $(LDLIBS) -o $@
 
+# VM kernels for make check; make check-kernels runs them all.
+KERNELS		?= 6.1 6.1-cloud
+ALL_KERNELS	:= 5.10 6.1 6.1-cloud 6.12 7.2
+
 check: all $(UNIT_BINS)
-	$(Q)tests/run-all
+	$(Q)KERNELS="$(KERNELS)" tests/run-all
 
 check-unit: all $(UNIT_BINS)
 	$(Q)tests/run-all unit
 
 check-vm: all
-	$(Q)tests/run-all vm
+	$(Q)KERNELS="$(KERNELS)" tests/run-all vm
 
-check-kernels: all
-	$(Q)tests/vm/check-kernels.sh
+check-kernels: all $(UNIT_BINS)
+	$(Q)KERNELS="$(ALL_KERNELS)" tests/run-all
 
 install: $(BUILD)/nvmetrace
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

@@ -97,16 +97,15 @@ fetch_one() {
 		log "fetching $p"
 		dpkg-deb -x "$(download "$p")" "$tmp/root"
 	done
-	kv=$(ls "$tmp/root/lib/modules" 2>/dev/null | head -n 1)
-	[ -n "$kv" ] || kv=$(ls "$tmp/root/usr/lib/modules" | head -n 1)
+	kv=$(ls "$tmp/root/lib/modules" "$tmp/root/usr/lib/modules" 2>/dev/null |
+		grep -v -e '^$' -e ':$' | head -n 1 || true)
 	[ -n "$kv" ] || die "$k: no modules directory in ${pkgs[*]}"
 	# Newer packages ship under /usr/lib; give every kernel one layout.
 	if [ -d "$tmp/root/usr/lib/modules/$kv" ] && [ ! -d "$tmp/root/lib/modules/$kv" ]; then
 		mkdir -p "$tmp/root/lib/modules"
 		mv "$tmp/root/usr/lib/modules/$kv" "$tmp/root/lib/modules/"
 	fi
-	p=$(ls "$tmp/root/boot/vmlinuz-$kv" 2>/dev/null || ls "$tmp/root/usr/lib/modules/$kv/vmlinuz" 2>/dev/null ||
-	    find "$tmp/root" -name 'vmlinuz*' | head -n 1)
+	p=$(find "$tmp/root" -name 'vmlinuz*' -type f | head -n 1 || true)
 	[ -n "$p" ] || die "$k: no vmlinuz in ${pkgs[*]}"
 	mv "$p" "$tmp/vmlinuz"
 	echo "$kv" >"$tmp/release"

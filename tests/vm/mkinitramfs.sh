@@ -26,7 +26,7 @@ mods_cpio="$CACHE/initramfs/modules-$k.cpio"
 if [ ! -s "$mods_cpio" ]; then
 	stage=$(mktemp -d)
 	trap 'rm -rf "$stage"' EXIT
-	depmod -b "$kdir/root" "$kv"
+	depmod -b "$kdir/root" "$kv" 2>/dev/null
 	mkdir -p "$stage/lib/modules" "$stage/etc"
 	: >"$stage/etc/modules.load"
 	# t10-pi asks the crypto API (not the module loader) for these.
@@ -71,6 +71,7 @@ cp /bin/busybox "$stage/bin/busybox"
 copy_bin "$TOP/build/nvmetrace" /usr/sbin/nvmetrace
 copy_bin "$(command -v nvme)" /usr/sbin/nvme
 copy_bin "$(command -v bpftool || echo /usr/sbin/bpftool)" /usr/sbin/bpftool
+copy_bin /usr/bin/setpriv /usr/bin/setpriv
 cp "$here/guest/init" "$stage/init"
 cp "$here"/guest/*.sh "$stage/root/"
 chmod +x "$stage/init"

@@ -39,7 +39,7 @@ elapsed=$(( $(date +%s) - start ))
 
 results=$(tr -d '\r' <"$work/results.log" 2>/dev/null || true)
 failed=0
-printf '%s\n' "$results" | grep -E '^(PASS|FAIL) ' || true
+printf '%s\n' "$results" | grep -E '^(PASS|FAIL|MATRIX) ' || true
 if printf '%s\n' "$results" | grep -q '^FAIL '; then
 	failed=1
 fi

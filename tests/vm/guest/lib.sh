@@ -4,6 +4,9 @@
 pass() { echo "PASS $KERNEL $1" >$RESULTS; }
 fail() { echo "FAIL $KERNEL $1: $2" >$RESULTS; dump_tracer; }
 
+# matrix METHOD RESULT: one cell of the kernel x attach-method table.
+matrix() { echo "MATRIX $KERNEL $1 $2" >$RESULTS; }
+
 # check NAME MESSAGE COMMAND...: PASS if COMMAND succeeds.
 check() {
 	name=$1 msg=$2

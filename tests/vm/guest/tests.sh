@@ -19,7 +19,9 @@ t_seed() {
 	expect="nvme $list_pid 6 0 1 0
 nvme $list_pid 6 0 1 3
 nvme $st_pid 14 0 1 1"
+	echo "---- nvmetrace ${mode:+--attach=$mode}"; cat /tmp/out /tmp/err
 	got=$(rows)
+	[ -n "$mode" ] && matrix "$mode" "$( [ "$got" = "$expect" ] && echo ok || echo 'wrong rows')"
 	check "seed[$mode] rows" "expected
 $expect
 got
@@ -58,6 +60,8 @@ t_attach_verbose() {
 	start_tracer -v || { fail "auto -v start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
 	stop_tracer TERM
 	check "SIGTERM exit 0" "exit status $TRC" [ "$TRC" -eq 0 ]
+	chosen=$(sed -n 's/.*attached to nvme_submit_user_cmd by \([a-z]*\).*/\1/p' /tmp/err)
+	matrix auto "${chosen:-failed}"
 	if fentry_works; then
 		check "auto picks fentry" "stderr: $(cat /tmp/err)" \
 			grep -q 'attached to nvme_submit_user_cmd by fentry' /tmp/err
@@ -75,6 +79,7 @@ t_attach_fentry() {
 	fi
 	nvmetrace --attach=fentry >/tmp/out 2>/tmp/err
 	rc=$?
+	matrix fentry "$( [ $rc -eq 0 ] && echo ok || sed 's/.*nvme_submit_user_cmd: /fails: /' /tmp/err)"
 	check "--attach=fentry fails cleanly" "exit $rc, stderr: $(cat /tmp/err)" [ $rc -eq 1 ]
 	check "--attach=fentry one line" "stderr: $(cat /tmp/err)" [ "$(wc -l </tmp/err)" -eq 1 ]
 	case "$KERNEL" in
@@ -113,6 +118,7 @@ t_sigkill() {
 t_list() {
 	nvmetrace --list >/tmp/out 2>/tmp/err
 	rc=$?
+	echo "---- nvmetrace --list"; cat /tmp/out /tmp/err
 	check "--list exit 0" "exit $rc: $(cat /tmp/err)" [ $rc -eq 0 ]
 	check "--list shows nvme_submit_user_cmd as used" "$(cat /tmp/out)" \
 		grep -Eq '^function +nvme_submit_user_cmd +[a-z_]+ +yes ' /tmp/out
@@ -133,15 +139,19 @@ t_list() {
 
 # --- errors --------------------------------------------------------------------
 t_errors() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		nvmetrace >/tmp/out 2>/tmp/err
+	# The full path: busybox sh prefers its own setpriv applet.
+	/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all nvmetrace >/tmp/out 2>/tmp/err
 	rc=$?
-	check "unprivileged: exit 1" "exit $rc" [ $rc -eq 1 ]
+	check "unprivileged: exit 1" "exit $rc: $(cat /tmp/err)" [ $rc -eq 1 ]
+	check "unprivileged: stdout empty" "$(cat /tmp/out)" [ ! -s /tmp/out ]
 	check "unprivileged: says why" "$(cat /tmp/err)" \
 		grep -qx 'nvmetrace: permission denied: tracing needs root, or CAP_BPF and CAP_PERFMON (try sudo)' /tmp/err
 	nvmetrace --attach=bogus >/tmp/out 2>/tmp/err
 	rc=$?
 	check "bad argument: exit 2" "exit $rc" [ $rc -eq 2 ]
+	check "bad argument: says why" "$(cat /tmp/err)" \
+		grep -qx "nvmetrace: invalid --attach 'bogus': expected auto, fentry or kprobe" /tmp/err
 }
 
 t_seed ""
