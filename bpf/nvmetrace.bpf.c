@@ -1,67 +1,434 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* nvmetrace BPF side: capture NVMe submission queue entries.
+/* nvmetrace BPF side.
+ *
+ * Two ways to see commands, chosen by user space with autoload:
+ *  - passthrough calls: nvme_submit_user_cmd() entry and return, by fentry/
+ *    fexit or kprobe/kretprobe (the default mode, as in the seeds);
+ *  - every command: the nvme:nvme_setup_cmd and nvme:nvme_complete_rq
+ *    tracepoints, by tp_btf or raw_tp (-a), paired by request.
  *
  * The command is read as the raw 64-byte submission queue entry whose layout
  * the NVMe specification fixes, so no kernel BTF for struct nvme_command is
- * needed (Debian's 5.10 kernels have none). The kprobe path uses the uapi
- * struct pt_regs for its arguments and needs no BTF at all; the fentry path
- * needs BTF only to find its target.
+ * needed. Filters are applied here so filtered-out commands cost no record.
  */
+#include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core_views.h"
 #include "../src/record.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* drivers/nvme/host/nvme.h: NVME_REQ_USERCMD = 1 << 1 since Linux 4.x. */
+#define NVME_REQ_USERCMD	(1 << 1)
+
+/* ---- knobs, set by user space before load -------------------------------- */
+const volatile __u32 filter_pid = 0;		/* 0: any */
+const volatile bool filter_comm_on = false;
+const volatile char filter_comm[NVMETRACE_COMM_LEN] = {};
+const volatile __s32 filter_ctrl = -1;		/* -1: any */
+const volatile bool filter_disk_on = false;
+const volatile char filter_disk[NVMETRACE_DISK_LEN] = {};
+const volatile __s64 filter_nsid = -1;
+const volatile __s32 filter_qid = -1;
+const volatile __s32 filter_opcode = -1;
+const volatile __s32 filter_opcode_qtype = -1;	/* 0 admin, 1 I/O, -1 any */
+const volatile bool filter_failed = false;
+const volatile __u64 filter_min_ns = 0;
+/* block:block_rq_insert lost its request_queue argument in Linux 5.11
+ * (commit a54895fa057c); user space tells which prototype BTF shows.
+ */
+const volatile bool rq_insert_has_q = false;
+
+/* ---- maps ------------------------------------------------------------------ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);	/* user space may resize before load */
 } nvmetrace_rb SEC(".maps");
 
-/* Records that did not fit in the ring buffer. */
-__u64 lost_records = 0;
+/* Commands between setup and completion, by struct request pointer.
+ * Preallocated (tracing programs need that before Linux 6.0), so sized for
+ * typical outstanding commands rather than the NVMe maximum; a full map is
+ * counted and reported, never silent.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct nvmetrace_record);
+} nvmetrace_inflight SEC(".maps");
 
-static __always_inline void emit_submit(const void *cmd)
+/* Who queued a request that the driver may dispatch from another context
+ * (kblockd, requeue work): recorded at block:block_rq_insert, consumed at
+ * setup. LRU: an entry that is never consumed ages out.
+ */
+struct submitter {
+	__u32 pid;
+	__u32 tid;
+	char comm[NVMETRACE_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct submitter);
+} nvmetrace_submitters SEC(".maps");
+
+/* Passthrough calls between entry and return, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct nvmetrace_record);
+} nvmetrace_calls SEC(".maps");
+
+/* Per-CPU scratch record: too big for the 512-byte BPF stack with room left. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nvmetrace_record);
+} nvmetrace_scratch SEC(".maps");
+
+/* ---- counters (read by user space at exit) ---------------------------------- */
+__u64 lost_records = 0;		/* ring buffer full */
+__u64 lost_inflight = 0;	/* pairing map full: command not traced */
+__u64 replaced_inflight = 0;	/* setup again before completion (requeue) */
+__u64 unpaired_completions = 0;	/* completion without a traced setup */
+
+/* ---- helpers ------------------------------------------------------------------- */
+static __always_inline struct nvmetrace_record *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nvmetrace_scratch, &zero);
+}
+
+static __always_inline bool str_eq(const char *a, const volatile char *b, int len)
+{
+	for (int i = 0; i < len; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+/* Static filters: everything known at submission. */
+static __always_inline bool keep_submission(const struct nvmetrace_record *r)
+{
+	__u8 opcode = r->sqe[0];
+	__u32 nsid;
+
+	if (filter_pid && r->pid != filter_pid)
+		return false;
+	if (filter_comm_on && !str_eq(r->comm, filter_comm, NVMETRACE_COMM_LEN))
+		return false;
+	if (filter_ctrl >= 0 && ((r->flags & NVMETRACE_F_CTRL) == 0 || r->ctrl != filter_ctrl))
+		return false;
+	if (filter_disk_on && !str_eq(r->disk, filter_disk, NVMETRACE_DISK_LEN))
+		return false;
+	if (filter_qid >= 0 && ((r->flags & NVMETRACE_F_QID) == 0 || r->qid != filter_qid))
+		return false;
+	if (filter_opcode >= 0) {
+		if (opcode != filter_opcode)
+			return false;
+		if (filter_opcode_qtype >= 0 && (r->flags & NVMETRACE_F_QID) &&
+		    (r->qid != 0) != filter_opcode_qtype)
+			return false;
+	}
+	if (filter_nsid >= 0) {
+		__builtin_memcpy(&nsid, &r->sqe[4], sizeof(nsid));
+		if (nsid != (__u32)filter_nsid)
+			return false;
+	}
+	return true;
+}
+
+/* Dynamic filters: known at completion. */
+static __always_inline bool keep_completion(const struct nvmetrace_record *r)
+{
+	if (filter_failed && r->status == 0)
+		return false;
+	if (filter_min_ns && r->latency_ns < filter_min_ns)
+		return false;
+	return true;
+}
+
+static __always_inline void set_current(struct nvmetrace_record *r)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+}
+
+static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd)
+{
+	/* On failure the helper zero-fills the destination. */
+	if (bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd))
+		r->flags |= NVMETRACE_F_SQE_FAULT;
+}
+
+static __always_inline void emit(const struct nvmetrace_record *src)
 {
 	struct nvmetrace_record *r;
-	__u64 id;
 
 	r = bpf_ringbuf_reserve(&nvmetrace_rb, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&lost_records, 1);
 		return;
 	}
-	id = bpf_get_current_pid_tgid();
-	r->ts_ns = bpf_ktime_get_ns();
-	r->pid = id >> 32;
-	r->tid = (__u32)id;
-	r->flags = 0;
-	r->__pad = 0;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	/* On failure the helper zero-fills the destination. */
-	if (bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd))
-		r->flags |= NVMETRACE_F_SQE_FAULT;
+	__builtin_memcpy(r, src, sizeof(*r));
 	bpf_ringbuf_submit(r, 0);
 }
 
+/* ---- passthrough calls: nvme_submit_user_cmd() ------------------------------ */
 /* static int nvme_submit_user_cmd(struct request_queue *q,
  *				   struct nvme_command *cmd, ...);
  * cmd is the second argument on every kernel since the function appeared
- * (its other arguments changed in 5.18 and 6.13).
+ * (its other arguments changed in 5.18 and 6.13). It returns the NVMe status
+ * (positive), 0, or a negative errno.
  */
+static __always_inline void user_cmd_entry(const void *cmd)
+{
+	struct nvmetrace_record *r = scratch();
+
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->source = NVMETRACE_SRC_USER_CMD;
+	r->flags = NVMETRACE_F_PASSTHRU;
+	r->ts_ns = bpf_ktime_get_ns();
+	set_current(r);
+	read_sqe(r, cmd);
+	if (!keep_submission(r))
+		return;
+	if (bpf_map_update_elem(&nvmetrace_calls, &r->tid, r, BPF_ANY))
+		__sync_fetch_and_add(&lost_inflight, 1);
+}
+
+static __always_inline void user_cmd_return(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct nvmetrace_record *r;
+
+	r = bpf_map_lookup_elem(&nvmetrace_calls, &tid);
+	if (!r)
+		return;
+	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
+	r->status = (__s32)ret;
+	r->flags |= NVMETRACE_F_COMPLETED;
+	if (keep_completion(r))
+		emit(r);
+	bpf_map_delete_elem(&nvmetrace_calls, &tid);
+}
+
 SEC("kprobe/nvme_submit_user_cmd")
 int BPF_KPROBE(nvmetrace_kp, void *q, void *cmd)
 {
-	emit_submit(cmd);
+	user_cmd_entry(cmd);
+	return 0;
+}
+
+SEC("kretprobe/nvme_submit_user_cmd")
+int BPF_KRETPROBE(nvmetrace_krp, long ret)
+{
+	user_cmd_return(ret);
 	return 0;
 }
 
 SEC("fentry/nvme_submit_user_cmd")
 int BPF_PROG(nvmetrace_fe, void *q, void *cmd)
 {
-	emit_submit(cmd);
+	user_cmd_entry(cmd);
+	return 0;
+}
+
+SEC("fexit/nvme_submit_user_cmd")
+int nvmetrace_fx(void *ctx)
+{
+	__u64 ret = 0;
+
+	/* The return value's slot depends on the argument count, which
+	 * changed across kernels; the helper finds it (Linux 5.17).
+	 */
+	bpf_get_func_ret(ctx, &ret);
+	user_cmd_return((long)(int)ret);
+	return 0;
+}
+
+/* ---- every command: nvme:nvme_setup_cmd / nvme:nvme_complete_rq --------------- */
+
+/* Kernels without BTF for the NVMe driver (no module BTF before Linux 5.11)
+ * get struct nvme_request as it was before the generation counter (5.14,
+ * commit e7006de6c238): cmd @0, result @8, retries @16, flags @17,
+ * status @18, ctrl @24 (struct nvme_ctrl unknown: controller not readable).
+ */
+#define NVME_REQ_OLD_RESULT	8
+#define NVME_REQ_OLD_RETRIES	16
+#define NVME_REQ_OLD_FLAGS	17
+#define NVME_REQ_OLD_STATUS	18
+
+static __always_inline void *nvme_req(struct request *req)
+{
+	/* The driver's per-request data follows struct request. */
+	return (void *)req + bpf_core_type_size(struct request);
+}
+
+static __always_inline void request_where(struct request *req, struct nvmetrace_record *r)
+{
+	struct nvme_request *nr = nvme_req(req);
+	struct request_queue *q = BPF_CORE_READ(req, q);
+	struct gendisk *disk = NULL;
+
+	/* nvme_req_qid(): I/O queues carry the namespace in queuedata. */
+	if (BPF_CORE_READ(q, queuedata))
+		r->qid = BPF_CORE_READ(req, mq_hctx, queue_num) + 1;
+	else
+		r->qid = 0;
+	r->flags |= NVMETRACE_F_QID;
+	if (bpf_core_field_exists(q->disk))
+		disk = BPF_CORE_READ(q, disk);
+	else if (bpf_core_field_exists(req->rq_disk))
+		disk = BPF_CORE_READ(req, rq_disk);
+	if (disk)
+		bpf_probe_read_kernel_str(r->disk, sizeof(r->disk), &disk->disk_name);
+	if (bpf_core_type_exists(struct nvme_request)) {
+		r->ctrl = BPF_CORE_READ(nr, ctrl, instance);
+		r->flags |= NVMETRACE_F_CTRL;
+	} else {
+		r->ctrl = -1;
+	}
+}
+
+static __always_inline void on_setup(struct request *req, const void *cmd)
+{
+	struct nvmetrace_record *r = scratch();
+	struct submitter *who;
+	__u64 key = (__u64)req;
+
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->source = NVMETRACE_SRC_REQUEST;
+	r->ts_ns = bpf_ktime_get_ns();
+	who = bpf_map_lookup_elem(&nvmetrace_submitters, &key);
+	if (who) {
+		r->pid = who->pid;
+		r->tid = who->tid;
+		__builtin_memcpy(r->comm, who->comm, sizeof(r->comm));
+		bpf_map_delete_elem(&nvmetrace_submitters, &key);
+	} else {
+		set_current(r);
+	}
+	read_sqe(r, cmd);
+	request_where(req, r);
+	if (!keep_submission(r)) {
+		/* A requeued command may have been kept before: forget it. */
+		bpf_map_delete_elem(&nvmetrace_inflight, &key);
+		return;
+	}
+	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_NOEXIST)) {
+		if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
+			__sync_fetch_and_add(&lost_inflight, 1);
+		else
+			__sync_fetch_and_add(&replaced_inflight, 1);
+	}
+}
+
+static __always_inline void on_complete(struct request *req)
+{
+	struct nvme_request *nr = nvme_req(req);
+	struct nvmetrace_record *r;
+	__u64 key = (__u64)req;
+	__u16 status = 0;
+
+	r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+	if (!r) {
+		if (!filter_pid && !filter_comm_on && filter_ctrl < 0 &&
+		    !filter_disk_on && filter_qid < 0 && filter_opcode < 0 && filter_nsid < 0)
+			__sync_fetch_and_add(&unpaired_completions, 1);
+		return;
+	}
+	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
+	r->tag = BPF_CORE_READ(req, tag);
+	if (bpf_core_type_exists(struct nvme_request)) {
+		r->result = BPF_CORE_READ(nr, result.u64);
+		r->retries = BPF_CORE_READ(nr, retries);
+		r->nvme_flags = BPF_CORE_READ(nr, flags);
+		status = BPF_CORE_READ(nr, status);
+	} else {
+		bpf_probe_read_kernel(&r->result, 8, (void *)nr + NVME_REQ_OLD_RESULT);
+		bpf_probe_read_kernel(&r->retries, 1, (void *)nr + NVME_REQ_OLD_RETRIES);
+		bpf_probe_read_kernel(&r->nvme_flags, 1, (void *)nr + NVME_REQ_OLD_FLAGS);
+		bpf_probe_read_kernel(&status, 2, (void *)nr + NVME_REQ_OLD_STATUS);
+	}
+	r->status = status;
+	r->flags |= NVMETRACE_F_COMPLETED;
+	if (r->nvme_flags & NVME_REQ_USERCMD)
+		r->flags |= NVMETRACE_F_PASSTHRU;
+	if (keep_completion(r))
+		emit(r);
+	bpf_map_delete_elem(&nvmetrace_inflight, &key);
+}
+
+static __always_inline void on_insert(struct request *req)
+{
+	struct submitter who;
+	__u64 key = (__u64)req;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	who.pid = id >> 32;
+	who.tid = (__u32)id;
+	bpf_get_current_comm(who.comm, sizeof(who.comm));
+	/* The first insert is the submitter's; a requeue re-inserts from a
+	 * worker and must not take its place.
+	 */
+	bpf_map_update_elem(&nvmetrace_submitters, &key, &who, BPF_NOEXIST);
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
+{
+	on_setup(req, cmd);
+	return 0;
+}
+
+SEC("tp_btf/nvme_complete_rq")
+int BPF_PROG(nvmetrace_tp_done, struct request *req)
+{
+	on_complete(req);
+	return 0;
+}
+
+SEC("raw_tp/nvme_setup_cmd")
+int BPF_PROG(nvmetrace_rt_setup, struct request *req, void *cmd)
+{
+	on_setup(req, cmd);
+	return 0;
+}
+
+SEC("raw_tp/nvme_complete_rq")
+int BPF_PROG(nvmetrace_rt_done, struct request *req)
+{
+	on_complete(req);
+	return 0;
+}
+
+/* block:block_rq_insert: (struct request *rq), or before Linux 5.11
+ * (struct request_queue *q, struct request *rq). Raw arguments either way.
+ */
+SEC("raw_tp/block_rq_insert")
+int nvmetrace_rt_ins(struct bpf_raw_tracepoint_args *ctx)
+{
+	on_insert((struct request *)(rq_insert_has_q ? ctx->args[1] : ctx->args[0]));
 	return 0;
 }

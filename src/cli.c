@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <argp.h>
+#include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +19,13 @@
 
 struct env env = {
 	.attach = ATTACH_AUTO,
+	.filter = {
+		.ctrl = -1,
+		.nsid = -1,
+		.qid = -1,
+		.opcode = -1,
+		.opcode_qtype = NVME_QTYPE_ANY,
+	},
 };
 
 static void print_version(FILE *f, struct argp_state *state)
@@ -31,29 +40,55 @@ void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 static const char doc[] =
 "Trace the NVMe commands the Linux kernel sends to its drives.\n"
 "\n"
-"Without options, prints one line per passthrough command (nvme-cli, ioctls"
-" on /dev/nvme*) as it is submitted, until Ctrl-C or SIGTERM.\n"
+"Without -a, prints one line per passthrough command (nvme-cli, ioctls on"
+" /dev/nvme*) when it returns; with -a, every command the driver sends,"
+" admin and I/O, when it completes. Runs until Ctrl-C or SIGTERM.\n"
 "\n"
 "EXAMPLES:\n"
-"  nvmetrace                  # trace passthrough commands\n"
-"  nvmetrace --attach=kprobe  # force the kprobe attach method\n"
-"  nvmetrace --list           # list the kernel's NVMe attach points\n";
+"  nvmetrace                  # passthrough commands, as the seeds\n"
+"  nvmetrace -a               # every command, with status and latency\n"
+"  nvmetrace -a -d nvme0n1 -o read -m 1000   # reads slower than 1 ms\n"
+"  nvmetrace -a --failed -j   # failed commands as JSON Lines\n"
+"  nvmetrace --list           # the kernel's NVMe attach points\n";
 
 enum {
 	OPT_ATTACH = 0x100,
 	OPT_LIST,
 	OPT_RINGBUF,
+	OPT_FAILED,
 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Tracing:", 1 },
+	{ "all", 'a', NULL, 0,
+	  "Trace every NVMe command (admin and I/O, kernel and user), not just "
+	  "passthrough commands", 0 },
 	{ "attach", OPT_ATTACH, "METHOD", 0,
-	  "How to hook nvme_submit_user_cmd: auto (default: fentry where the "
-	  "kernel allows it, else kprobe), fentry or kprobe", 0 },
+	  "auto (default), or force one: fentry or kprobe (passthrough), "
+	  "tp_btf or raw_tp (-a)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "KIB", 0,
 	  "BPF ring buffer size in KiB, a power of two >= 4 (default 1024)", 0 },
 
-	{ NULL, 0, NULL, 0, "Information:", 2 },
+	{ NULL, 0, NULL, 0, "Filters (applied in the kernel):", 2 },
+	{ "pid", 'p', "PID", 0, "Only commands submitted by process PID", 0 },
+	{ "comm", 'c', "COMM", 0, "Only commands submitted by a process named COMM", 0 },
+	{ "device", 'd', "DEV", 0,
+	  "Only commands to controller nvmeN or namespace disk nvmeNnM (with -a)", 0 },
+	{ "nsid", 'n', "NSID", 0, "Only commands for namespace id NSID", 0 },
+	{ "qid", 'q', "QID", 0, "Only commands on queue QID, 0 = admin (with -a)", 0 },
+	{ "opcode", 'o', "OPCODE", 0,
+	  "Only this opcode: a number, or a name such as identify, read, "
+	  "admin:0x6 or io:write", 0 },
+	{ "failed", OPT_FAILED, NULL, 0, "Only commands that completed with an error", 0 },
+	{ "min-latency", 'm', "US", 0, "Only commands slower than US microseconds", 0 },
+
+	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "json", 'j', NULL, 0, "JSON Lines: one object per command (docs/json.md)", 0 },
+	{ "time", 'T', "STYLE", 0,
+	  "Timestamps: wall (HH:MM:SS, default), iso (date and microseconds), "
+	  "rel (seconds since start) or ns (raw monotonic nanoseconds)", 0 },
+
+	{ NULL, 0, NULL, 0, "Information:", 4 },
 	{ "list", OPT_LIST, "GLOB", OPTION_ARG_OPTIONAL,
 	  "List the NVMe attach points of the running kernel and exit; GLOB "
 	  "filters them (default: functions matching *nvme*cmd* and all nvme "
@@ -71,28 +106,67 @@ const char *attach_mode_name(enum attach_mode mode)
 	case ATTACH_AUTO:	return "auto";
 	case ATTACH_FENTRY:	return "fentry";
 	case ATTACH_KPROBE:	return "kprobe";
+	case ATTACH_TP_BTF:	return "tp_btf";
+	case ATTACH_RAW_TP:	return "raw_tp";
 	}
 	return "?";
 }
 
-static bool parse_ulong(const char *s, unsigned long *out)
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return false;
 	errno = 0;
 	*out = strtoul(s, &end, 0);
-	return !errno && !*end;
+	return !errno && !*end && *out <= max;
+}
+
+/* "nvme0" -> controller 0; "nvme0n1" (or /dev/nvme0n1) -> disk name. */
+static bool parse_device(const char *s)
+{
+	unsigned long v;
+	const char *p;
+	char *end;
+
+	if (!strncmp(s, "/dev/", 5))
+		s += 5;
+	if (strncmp(s, "nvme", 4) || !isdigit((unsigned char)s[4]))
+		return false;
+	errno = 0;
+	v = strtoul(s + 4, &end, 10);
+	if (errno || v > INT_MAX)
+		return false;
+	if (!*end) {
+		env.filter.ctrl = (int)v;
+		return true;
+	}
+	/* nvmeNnM, or a multipath path device nvmeNcCnM */
+	for (p = end; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			return false;
+	if ((*end != 'n' && *end != 'c') || strlen(s) >= 32)
+		return false;
+	env.filter.disk = s;
+	return true;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	unsigned long v = 0;
+	double d;
+	char *end;
 
 	switch (key) {
+	case 'a':
+		env.all = true;
+		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case 'j':
+		env.json = true;
 		break;
 	case OPT_ATTACH:
 		if (!strcmp(arg, "auto"))
@@ -101,13 +175,67 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			env.attach = ATTACH_FENTRY;
 		else if (!strcmp(arg, "kprobe"))
 			env.attach = ATTACH_KPROBE;
+		else if (!strcmp(arg, "tp_btf"))
+			env.attach = ATTACH_TP_BTF;
+		else if (!strcmp(arg, "raw_tp"))
+			env.attach = ATTACH_RAW_TP;
 		else
-			argp_error(state, "invalid --attach '%s': expected auto, fentry or kprobe", arg);
+			argp_error(state, "invalid --attach '%s': expected auto, fentry, kprobe, tp_btf or raw_tp", arg);
 		break;
 	case OPT_RINGBUF:
-		if (!parse_ulong(arg, &v) || v < 4 || v > (1ul << 21) || (v & (v - 1)))
+		if (!parse_ulong(arg, 1ul << 21, &v) || v < 4 || (v & (v - 1)))
 			argp_error(state, "invalid --ringbuf-size '%s': expected a power of two from 4 to 2097152 (KiB)", arg);
 		env.ringbuf_bytes = v * 1024;
+		break;
+	case 'p':
+		if (!parse_ulong(arg, INT_MAX, &v) || !v)
+			argp_error(state, "invalid --pid '%s': expected a process id", arg);
+		env.filter.pid = (uint32_t)v;
+		break;
+	case 'c':
+		if (!*arg || strlen(arg) > 15)
+			argp_error(state, "invalid --comm '%s': expected 1 to 15 characters", arg);
+		env.filter.comm = arg;
+		break;
+	case 'd':
+		if (!parse_device(arg))
+			argp_error(state, "invalid --device '%s': expected nvmeN or nvmeNnM", arg);
+		break;
+	case 'n':
+		if (!parse_ulong(arg, UINT32_MAX, &v))
+			argp_error(state, "invalid --nsid '%s': expected 0 to 0xffffffff", arg);
+		env.filter.nsid = (int64_t)v;
+		break;
+	case 'q':
+		if (!parse_ulong(arg, UINT16_MAX, &v))
+			argp_error(state, "invalid --qid '%s': expected 0 to 65535", arg);
+		env.filter.qid = (int)v;
+		break;
+	case 'o':
+		if (nvme_opcode_parse(arg, &env.filter.opcode, &env.filter.opcode_qtype))
+			argp_error(state, "invalid --opcode '%s': expected 0 to 0xff or an opcode name (admin:NAME or io:NAME if ambiguous)", arg);
+		break;
+	case OPT_FAILED:
+		env.filter.failed = true;
+		break;
+	case 'm':
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end || !(d >= 0) || d > 1e12)
+			argp_error(state, "invalid --min-latency '%s': expected microseconds >= 0", arg);
+		env.filter.min_ns = (uint64_t)(d * 1000.0);
+		break;
+	case 'T':
+		if (!strcmp(arg, "wall") || !strcmp(arg, "clock"))
+			env.time_style = TIME_WALL;
+		else if (!strcmp(arg, "iso"))
+			env.time_style = TIME_ISO;
+		else if (!strcmp(arg, "rel") || !strcmp(arg, "relative"))
+			env.time_style = TIME_REL;
+		else if (!strcmp(arg, "ns") || !strcmp(arg, "raw"))
+			env.time_style = TIME_NS;
+		else
+			argp_error(state, "invalid --time '%s': expected wall, iso, rel or ns", arg);
 		break;
 	case OPT_LIST:
 		env.list = true;
@@ -115,6 +243,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!env.all && (env.attach == ATTACH_TP_BTF || env.attach == ATTACH_RAW_TP))
+			argp_error(state, "--attach=%s needs -a (passthrough calls use fentry or kprobe)",
+				   attach_mode_name(env.attach));
+		if (env.all && (env.attach == ATTACH_FENTRY || env.attach == ATTACH_KPROBE))
+			argp_error(state, "--attach=%s cannot be used with -a (use tp_btf or raw_tp)",
+				   attach_mode_name(env.attach));
+		if (!env.all && env.filter.qid >= 0)
+			argp_error(state, "--qid needs -a (passthrough calls are seen before the driver picks a queue)");
+		if (!env.all && (env.filter.ctrl >= 0 || env.filter.disk))
+			argp_error(state, "--device needs -a (passthrough calls are seen before the driver resolves the device)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -5,18 +5,47 @@
 
 #include <stdbool.h>
 
+#include <stdint.h>
+#include "names.h"
+
 enum attach_mode {
 	ATTACH_AUTO,
-	ATTACH_FENTRY,
-	ATTACH_KPROBE,
+	ATTACH_FENTRY,	/* nvme_submit_user_cmd: fentry + fexit */
+	ATTACH_KPROBE,	/* nvme_submit_user_cmd: kprobe + kretprobe */
+	ATTACH_TP_BTF,	/* -a: tp_btf tracepoints */
+	ATTACH_RAW_TP,	/* -a: raw tracepoints */
+};
+
+enum time_style {
+	TIME_WALL,	/* HH:MM:SS, as the seeds print */
+	TIME_ISO,	/* 2026-11-22T00:34:30.123456+0000 */
+	TIME_REL,	/* seconds since tracing started */
+	TIME_NS,	/* raw CLOCK_MONOTONIC nanoseconds */
+};
+
+struct filters {
+	uint32_t pid;			/* 0: any */
+	const char *comm;		/* NULL: any */
+	int ctrl;			/* -1: any (from -d nvmeN) */
+	const char *disk;		/* NULL: any (from -d nvmeNnM) */
+	int64_t nsid;			/* -1: any */
+	int qid;			/* -1: any */
+	int opcode;			/* -1: any */
+	enum nvme_qtype opcode_qtype;
+	bool failed;
+	uint64_t min_ns;
 };
 
 struct env {
 	enum attach_mode attach;
+	bool all;			/* -a: every command, not just passthrough */
+	bool json;
+	enum time_style time_style;
 	bool verbose;
 	bool list;
 	const char *list_pattern;	/* glob for --list, NULL: default set */
 	unsigned long ringbuf_bytes;	/* 0: the BPF object's default */
+	struct filters filter;
 };
 
 extern struct env env;

@@ -31,3 +31,12 @@ void nvme_sqe_decode(const uint8_t raw[64], struct nvme_sqe *sqe)
 	sqe->cdw14 = le32(raw + 56);
 	sqe->cdw15 = le32(raw + 60);
 }
+
+void nvme_status_decode(uint16_t status, struct nvme_status *st)
+{
+	st->sc = status & 0xff;
+	st->sct = (status >> 8) & 0x7;
+	st->crd = (status >> 11) & 0x3;
+	st->more = (status >> 13) & 0x1;
+	st->dnr = (status >> 14) & 0x1;
+}

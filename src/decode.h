@@ -29,4 +29,21 @@ struct nvme_sqe {
 /* Split a raw little-endian submission queue entry into its fields. */
 void nvme_sqe_decode(const uint8_t raw[64], struct nvme_sqe *sqe);
 
+
+
+/* A completion status as Linux keeps it in nvme_req(req)->status: the
+ * completion queue entry's Status Field without the phase tag (shifted
+ * right by one). NVMe Base Specification 2.0, Figure 93: SC bits 07:00,
+ * SCT 10:08, CRD 12:11, More 13, DNR 14 (after the shift).
+ */
+struct nvme_status {
+	uint8_t sc;	/* Status Code */
+	uint8_t sct;	/* Status Code Type */
+	uint8_t crd;	/* Command Retry Delay */
+	uint8_t more;
+	uint8_t dnr;	/* Do Not Retry */
+};
+
+void nvme_status_decode(uint16_t status, struct nvme_status *st);
+
 #endif /* NVMETRACE_DECODE_H */

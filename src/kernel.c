@@ -77,8 +77,8 @@ bool have_kernel_btf(const char *module)
 }
 
 /* Look name up in vmlinux BTF, or in the module's split BTF when module is
- * set. Returns its type id (>0) or a negative errno; *btfp and *basep hold the
- * loaded BTF for the caller to inspect and free with btf_put().
+ * set. Returns its type id (>0) or a negative errno. Either way *btfp and
+ * *basep hold what was loaded (maybe NULL): the caller frees it with btf_put().
  */
 static int btf_lookup(const char *module, const char *name, int kind,
 		      struct btf **btfp, struct btf **basep)
@@ -120,28 +120,53 @@ int kernel_func_nargs(const char *func, const char *module)
 
 	id = btf_lookup(module, func, BTF_KIND_FUNC, &btf, &base);
 	if (id < 0)
-		return id;
+		goto out;
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
 	if (t && btf_is_func_proto(t))
 		n = btf_vlen(t);
+out:
 	btf_put(btf, base);
-	return n;
+	return id < 0 ? id : n;
+}
+
+bool kernel_has_struct(const char *name, const char *module)
+{
+	struct btf *btf, *base;
+	int id;
+
+	id = btf_lookup(module, name, BTF_KIND_STRUCT, &btf, &base);
+	btf_put(btf, base);
+	return id > 0;
+}
+
+int kernel_tp_nargs(const char *event, const char *module)
+{
+	const struct btf_type *t;
+	struct btf *btf, *base;
+	char name[160];
+	int id, n = -ENOENT;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", event);
+	id = btf_lookup(module, name, BTF_KIND_TYPEDEF, &btf, &base);
+	if (id < 0)
+		goto out;
+	/* typedef void (*btf_trace_X)(void *__data, ARGS...); */
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		n = btf_vlen(t) - 1;
+out:
+	btf_put(btf, base);
+	return id < 0 ? id : n;
 }
 
 bool kernel_tp_has_btf(const char *event, const char *module)
 {
-	char name[160];
-	struct btf *btf, *base;
-	int id;
-
 	/* tp_btf programs are typed by the btf_trace_<event> typedef
 	 * (Linux 5.5, commit ac4414b5ca47).
 	 */
-	snprintf(name, sizeof(name), "btf_trace_%s", event);
-	id = btf_lookup(module, name, BTF_KIND_TYPEDEF, &btf, &base);
-	if (id == -ENOENT || id > 0)
-		btf_put(btf, base);
-	return id > 0;
+	return kernel_tp_nargs(event, module) >= 0;
 }
 
 const char *tracefs_dir(void)

@@ -32,6 +32,14 @@ bool have_kernel_btf(const char *module);
  */
 int kernel_func_nargs(const char *func, const char *module);
 
+/* True if the kernel's BTF (the module's, if module is set) has struct name. */
+bool kernel_has_struct(const char *name, const char *module);
+
+/* The number of arguments of tracepoint event according to its
+ * btf_trace_<event> typedef, or a negative errno.
+ */
+int kernel_tp_nargs(const char *event, const char *module);
+
 /* True if the kernel's BTF types tracepoint event for tp_btf programs. */
 bool kernel_tp_has_btf(const char *event, const char *module);
 

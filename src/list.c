@@ -24,7 +24,10 @@ struct point {
 
 /* Attach points nvmetrace itself uses. */
 static const char *const used_points[] = {
-	SUBMIT_FUNC,
+	SUBMIT_FUNC,			/* default: passthrough calls */
+	"nvme:nvme_setup_cmd",		/* -a */
+	"nvme:nvme_complete_rq",	/* -a */
+	"block:block_rq_insert",	/* -a: who submitted */
 };
 
 static bool is_used(const char *name)

@@ -1,50 +1,235 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
 #include <time.h>
 #include "decode.h"
+#include "kernel.h"
+#include "names.h"
 #include "output.h"
 
-void clock_ref_init(struct clock_ref *ref)
+void output_ctx_init_clock(struct output_ctx *ctx)
 {
 	struct timespec mono, real;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	ref->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
+	ctx->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
 			       (real.tv_nsec - mono.tv_nsec);
+	ctx->start_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
 }
 
-/* Hex without a 0x prefix, as the seeds print it. */
-#define TABLE_FMT "%-8s %-16s %-7s %-6s %-10s %-8s %s\n"
-#define TABLE_REC "%-8s %-16s %-7u %-6x %-10x %-8x %x\n"
-
-static void table_header(FILE *f)
+void output_format_time(char *buf, size_t len, uint64_t ts_ns,
+			const struct output_ctx *ctx)
 {
-	fprintf(f, TABLE_FMT, "TIME", "COMM", "PID", "OPCODE", "COMMAND-ID",
-		"NSID", "CDW10");
+	int64_t real = (int64_t)ts_ns + ctx->mono_to_real_ns;
+	time_t sec = (time_t)(real / 1000000000LL);
+	struct tm tm;
+	size_t n;
+
+	switch (ctx->time_style) {
+	case TIME_WALL:
+		localtime_r(&sec, &tm);
+		strftime(buf, len, "%H:%M:%S", &tm);
+		break;
+	case TIME_ISO:
+		localtime_r(&sec, &tm);
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+		n += snprintf(buf + n, len - n, ".%06lld", (long long)(real % 1000000000LL) / 1000);
+		strftime(buf + n, len - n, "%z", &tm);
+		break;
+	case TIME_REL:
+		snprintf(buf, len, "%.6f", ts_ns >= ctx->start_ns ?
+			 (double)(ts_ns - ctx->start_ns) / 1e9 :
+			 -(double)(ctx->start_ns - ts_ns) / 1e9);
+		break;
+	case TIME_NS:
+		snprintf(buf, len, "%" PRIu64, ts_ns);
+		break;
+	}
+}
+
+/* The kernel's comm may hold anything; keep a table row one line. */
+static void printable_comm(char out[NVMETRACE_COMM_LEN + 1], const char *comm)
+{
+	int i;
+
+	for (i = 0; i < NVMETRACE_COMM_LEN && comm[i]; i++)
+		out[i] = comm[i] > ' ' && comm[i] < 0x7f ? comm[i] : '?';
+	out[i] = '\0';
+}
+
+static enum nvme_qtype record_qtype(const struct nvmetrace_record *r)
+{
+	if (r->flags & NVMETRACE_F_QID)
+		return r->qid ? NVME_QTYPE_IO : NVME_QTYPE_ADMIN;
+	/* A passthrough call: admin unless it went to a namespace's queue;
+	 * the SQE alone does not say, so treat opcodes as admin when the
+	 * call carries no disk.
+	 */
+	return r->disk[0] ? NVME_QTYPE_IO : NVME_QTYPE_ADMIN;
+}
+
+static void format_status(char *buf, size_t len, const struct nvmetrace_record *r)
+{
+	if (r->flags & NVMETRACE_F_INFLIGHT)
+		snprintf(buf, len, "inflight");
+	else if (r->status < 0)
+		snprintf(buf, len, "%s", errno_name(r->status));
+	else if (r->status == 0)
+		snprintf(buf, len, "0");
+	else
+		snprintf(buf, len, "%#x", (unsigned)r->status);
+}
+
+static void format_device(char *buf, size_t len, const struct nvmetrace_record *r)
+{
+	if (r->disk[0])
+		snprintf(buf, len, "%.*s", NVMETRACE_DISK_LEN, r->disk);
+	else if (r->flags & NVMETRACE_F_CTRL)
+		snprintf(buf, len, "nvme%d", r->ctrl);
+	else
+		snprintf(buf, len, "?");
+}
+
+/* ---- table ---------------------------------------------------------------- */
+
+/* The seeds' seven columns first, values in hex without 0x as they print
+ * them; then STATUS and LAT(us); -a adds DEVICE and QID.
+ */
+#define SEED_HDR "%-8s %-16s %-7s %-6s %-10s %-8s %-8s %-8s %10s"
+#define SEED_ROW "%-8s %-16s %-7u %-6x %-10x %-8x %-8x %-8s %10s"
+
+static void table_header(FILE *f, const struct output_ctx *ctx)
+{
+	fprintf(f, SEED_HDR, "TIME", "COMM", "PID", "OPCODE", "COMMAND-ID",
+		"NSID", "CDW10", "STATUS", "LAT(us)");
+	if (ctx->all)
+		fprintf(f, " %-10s %s", "DEVICE", "QID");
+	fputc('\n', f);
 }
 
 static void table_record(FILE *f, const struct nvmetrace_record *r,
-			 const struct clock_ref *clock)
+			 const struct output_ctx *ctx)
 {
-	char comm[NVMETRACE_COMM_LEN + 1], ts[16];
+	char comm[NVMETRACE_COMM_LEN + 1], ts[48], status[24], lat[24], dev[40];
 	struct nvme_sqe sqe;
-	struct tm tm;
-	time_t sec;
-	int i;
 
-	sec = (time_t)(((int64_t)r->ts_ns + clock->mono_to_real_ns) / 1000000000LL);
-	localtime_r(&sec, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	/* The kernel's comm may hold anything; keep the table one line. */
-	for (i = 0; i < NVMETRACE_COMM_LEN && r->comm[i]; i++)
-		comm[i] = r->comm[i] > ' ' && r->comm[i] < 0x7f ? r->comm[i] : '?';
-	comm[i] = '\0';
+	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
+	printable_comm(comm, r->comm);
 	nvme_sqe_decode(r->sqe, &sqe);
-	fprintf(f, TABLE_REC, ts, comm, r->pid, sqe.opcode, sqe.command_id,
-		sqe.nsid, sqe.cdw10);
+	format_status(status, sizeof(status), r);
+	snprintf(lat, sizeof(lat), "%.1f", r->latency_ns / 1000.0);
+	fprintf(f, SEED_ROW, ts, comm, r->pid, sqe.opcode, sqe.command_id,
+		sqe.nsid, sqe.cdw10, status, lat);
+	if (ctx->all) {
+		format_device(dev, sizeof(dev), r);
+		fprintf(f, " %-10s %u", dev, r->qid);
+	}
+	fputc('\n', f);
 }
 
 const struct output output_table = {
 	.header = table_header,
 	.record = table_record,
+};
+
+/* ---- JSON Lines (docs/json.md) ---------------------------------------------- */
+
+static void json_string(FILE *f, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+		} else if (c < 0x20 || c >= 0x7f) {
+			/* comm and disk names are bytes, not UTF-8: escape. */
+			fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+		} else {
+			fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_header(FILE *f, const struct output_ctx *ctx)
+{
+	(void)f;
+	(void)ctx;
+}
+
+static void json_record(FILE *f, const struct nvmetrace_record *r,
+			const struct output_ctx *ctx)
+{
+	enum nvme_qtype qtype = record_qtype(r);
+	const char *opname;
+	struct nvme_status st;
+	struct nvme_sqe sqe;
+	char ts[48];
+
+	nvme_sqe_decode(r->sqe, &sqe);
+	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
+	fprintf(f, "{\"ts_ns\":%" PRIu64 ",\"time\":", (uint64_t)r->ts_ns);
+	if (ctx->time_style == TIME_REL || ctx->time_style == TIME_NS)
+		fputs(ts, f);
+	else
+		json_string(f, ts, sizeof(ts));
+	fputs(",\"comm\":", f);
+	json_string(f, r->comm, NVMETRACE_COMM_LEN);
+	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"source\":\"%s\",\"passthru\":%s",
+		r->pid, r->tid,
+		r->source == NVMETRACE_SRC_USER_CMD ? "user_cmd" : "request",
+		r->flags & NVMETRACE_F_PASSTHRU ? "true" : "false");
+	if (r->flags & NVMETRACE_F_CTRL)
+		fprintf(f, ",\"ctrl\":\"nvme%d\"", r->ctrl);
+	else
+		fputs(",\"ctrl\":null", f);
+	fputs(",\"disk\":", f);
+	if (r->disk[0])
+		json_string(f, r->disk, NVMETRACE_DISK_LEN);
+	else
+		fputs("null", f);
+	if (r->flags & NVMETRACE_F_QID)
+		fprintf(f, ",\"qid\":%u,\"tag\":%u", r->qid, r->tag);
+	else
+		fputs(",\"qid\":null,\"tag\":null", f);
+	fprintf(f, ",\"opcode\":%u,\"opcode_name\":", sqe.opcode);
+	opname = nvme_opcode_short(qtype, sqe.opcode);
+	if (opname)
+		json_string(f, opname, 64);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"flags\":%u,\"cid\":%u,\"nsid\":%u,\"cdw2\":%u,\"cdw3\":%u"
+		",\"cdw10\":%u,\"cdw11\":%u,\"cdw12\":%u,\"cdw13\":%u,\"cdw14\":%u,\"cdw15\":%u"
+		",\"metadata\":%s,\"data\":%s,\"sqe_fault\":%s",
+		sqe.flags, sqe.command_id, sqe.nsid, sqe.cdw2, sqe.cdw3,
+		sqe.cdw10, sqe.cdw11, sqe.cdw12, sqe.cdw13, sqe.cdw14, sqe.cdw15,
+		sqe.mptr ? "true" : "false", sqe.prp1 ? "true" : "false",
+		r->flags & NVMETRACE_F_SQE_FAULT ? "true" : "false");
+	if (r->flags & NVMETRACE_F_INFLIGHT) {
+		fprintf(f, ",\"state\":\"inflight\",\"age_us\":%.3f}\n", r->latency_ns / 1000.0);
+		return;
+	}
+	fputs(",\"state\":\"completed\"", f);
+	if (r->status < 0) {
+		fprintf(f, ",\"status\":null,\"errno\":%d,\"errno_name\":\"%s\"",
+			-r->status, errno_name(r->status));
+	} else {
+		nvme_status_decode((uint16_t)r->status, &st);
+		fprintf(f, ",\"status\":%d,\"sct\":%u,\"sc\":%u,\"crd\":%u,\"more\":%s,\"dnr\":%s",
+			r->status, st.sct, st.sc, st.crd, st.more ? "true" : "false",
+			st.dnr ? "true" : "false");
+	}
+	if (r->source == NVMETRACE_SRC_REQUEST)
+		fprintf(f, ",\"result\":%" PRIu64 ",\"retries\":%u", (uint64_t)r->result, r->retries);
+	fprintf(f, ",\"latency_us\":%.3f}\n", r->latency_ns / 1000.0);
+}
+
+const struct output output_json = {
+	.header = json_header,
+	.record = json_record,
 };

@@ -1,27 +1,39 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Output backends: how records are printed. */
+/* Output backends: how records are printed. One small interface, one
+ * implementation per format (table, JSON Lines).
+ */
 #ifndef NVMETRACE_OUTPUT_H
 #define NVMETRACE_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "cli.h"
 #include "record.h"
 
-/* Converts the BPF side's CLOCK_MONOTONIC stamps to wall-clock time. */
-struct clock_ref {
+/* What a backend needs besides the record. */
+struct output_ctx {
 	int64_t mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
+	enum time_style time_style;
+	bool all;			/* -a columns */
 };
 
-void clock_ref_init(struct clock_ref *ref);
+/* Fill the clock reference from the current clocks. */
+void output_ctx_init_clock(struct output_ctx *ctx);
 
 struct output {
-	void (*header)(FILE *f);
+	void (*header)(FILE *f, const struct output_ctx *ctx);
 	void (*record)(FILE *f, const struct nvmetrace_record *r,
-		       const struct clock_ref *clock);
+		       const struct output_ctx *ctx);
 };
 
-/* The seeds' columns: TIME COMM PID OPCODE COMMAND-ID NSID CDW10. */
 extern const struct output output_table;
+extern const struct output output_json;
+
+/* Format the record's timestamp in the context's style. */
+void output_format_time(char *buf, size_t len, uint64_t ts_ns,
+			const struct output_ctx *ctx);
 
 #endif /* NVMETRACE_OUTPUT_H */

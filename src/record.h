@@ -1,27 +1,57 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The record the BPF side sends to user space: one per traced command.
+/* The record the BPF side sends to user space: one per traced command,
+ * emitted when the command completes (or, for commands still in flight when
+ * tracing stops, built by user space from the pairing map).
  * Shared by bpf/ and src/; fixed-width types and explicit padding only.
  */
 #ifndef NVMETRACE_RECORD_H
 #define NVMETRACE_RECORD_H
 
 #define NVMETRACE_COMM_LEN	16
+#define NVMETRACE_DISK_LEN	32	/* DISK_NAME_LEN */
 /* NVMe Base Specification 2.0, 4.2: a submission queue entry is 64 bytes. */
 #define NVME_SQE_SIZE		64
 
+/* nvmetrace_record.source: which hook produced the record. */
+enum {
+	/* nvme_submit_user_cmd() entry and return (the default mode):
+	 * status is its return value, an NVMe status or a negative errno.
+	 */
+	NVMETRACE_SRC_USER_CMD = 1,
+	/* nvme:nvme_setup_cmd paired with nvme:nvme_complete_rq (-a):
+	 * status is nvme_req(req)->status.
+	 */
+	NVMETRACE_SRC_REQUEST = 2,
+};
+
 /* nvmetrace_record.flags */
 enum {
-	/* The SQE could not be read; sqe[] is zero-filled. */
-	NVMETRACE_F_SQE_FAULT = 1u << 0,
+	NVMETRACE_F_SQE_FAULT	= 1u << 0,	/* SQE unreadable: zero-filled */
+	NVMETRACE_F_COMPLETED	= 1u << 1,	/* status, result, latency valid */
+	NVMETRACE_F_PASSTHRU	= 1u << 2,	/* a user (passthrough) command */
+	NVMETRACE_F_INFLIGHT	= 1u << 3,	/* still in flight at exit */
+	NVMETRACE_F_METADATA	= 1u << 4,	/* has a metadata buffer */
+	NVMETRACE_F_QID		= 1u << 5,	/* qid valid */
+	NVMETRACE_F_CTRL	= 1u << 6,	/* ctrl valid */
 };
 
 struct nvmetrace_record {
 	__u64 ts_ns;			/* CLOCK_MONOTONIC, at submission */
+	__u64 latency_ns;		/* completion - submission */
+	__u64 result;			/* completion DW0 (and DW1) */
 	__u32 pid;			/* submitter's thread group id */
 	__u32 tid;			/* submitter's thread id */
 	__u32 flags;			/* NVMETRACE_F_* */
-	__u32 __pad;
+	__s32 status;			/* see NVMETRACE_SRC_* */
+	__s32 ctrl;			/* controller instance (nvmeN) */
+	__u16 qid;			/* 0: admin queue */
+	__u16 tag;			/* block layer tag */
+	__u8 source;			/* NVMETRACE_SRC_* */
+	__u8 retries;			/* nvme_req(req)->retries */
+	__u8 nvme_flags;		/* nvme_req(req)->flags */
+	__u8 __pad[5];
 	char comm[NVMETRACE_COMM_LEN];	/* submitter's command name */
+	char disk[NVMETRACE_DISK_LEN];	/* "nvme0n1"; "" for admin commands */
 	__u8 sqe[NVME_SQE_SIZE];	/* the submission queue entry, as built */
 };
 

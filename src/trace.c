@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "kernel.h"
@@ -27,10 +30,42 @@ struct session {
 	struct nvmetrace_bpf *skel;
 	struct ring_buffer *rb;
 	const struct output *out;
-	struct clock_ref clock;
+	struct output_ctx ctx;
 	enum attach_mode method;
-	char module[KSYM_MODULE_LEN];
+	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
+	bool nvme_btf;			/* BTF has the NVMe driver's types */
+	const char *target;		/* what we hook, for messages */
 };
+
+/* The programs each method attaches, in attach order. */
+static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
+			struct bpf_program **progs, struct bpf_link ***links)
+{
+	switch (m) {
+	case ATTACH_FENTRY:
+		progs[0] = skel->progs.nvmetrace_fe;	links[0] = &skel->links.nvmetrace_fe;
+		progs[1] = skel->progs.nvmetrace_fx;	links[1] = &skel->links.nvmetrace_fx;
+		return 2;
+	case ATTACH_KPROBE:
+		progs[0] = skel->progs.nvmetrace_kp;	links[0] = &skel->links.nvmetrace_kp;
+		progs[1] = skel->progs.nvmetrace_krp;	links[1] = &skel->links.nvmetrace_krp;
+		return 2;
+	case ATTACH_TP_BTF:
+		/* Completion first: a setup seen must find its completion hook. */
+		progs[0] = skel->progs.nvmetrace_tp_done;	links[0] = &skel->links.nvmetrace_tp_done;
+		progs[1] = skel->progs.nvmetrace_rt_ins;	links[1] = &skel->links.nvmetrace_rt_ins;
+		progs[2] = skel->progs.nvmetrace_tp_setup;	links[2] = &skel->links.nvmetrace_tp_setup;
+		return 3;
+	case ATTACH_RAW_TP:
+		progs[0] = skel->progs.nvmetrace_rt_done;	links[0] = &skel->links.nvmetrace_rt_done;
+		progs[1] = skel->progs.nvmetrace_rt_ins;	links[1] = &skel->links.nvmetrace_rt_ins;
+		progs[2] = skel->progs.nvmetrace_rt_setup;	links[2] = &skel->links.nvmetrace_rt_setup;
+		return 3;
+	case ATTACH_AUTO:
+		break;
+	}
+	return 0;
+}
 
 static int handle_record(void *ctx, void *data, size_t size)
 {
@@ -38,14 +73,99 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct nvmetrace_record))
 		return 0;
-	s->out->record(stdout, data, &s->clock);
+	s->out->record(stdout, data, &s->ctx);
 	return 0;
 }
 
-/* Explain why an fentry attach could not work, for -v and for the error
- * of --attach=fentry.
+static void configure(struct session *s)
+{
+	struct nvmetrace_bpf__rodata *ro = s->skel->rodata;
+	const struct filters *f = &env.filter;
+	int n;
+
+	ro->filter_pid = f->pid;
+	if (f->comm) {
+		ro->filter_comm_on = true;
+		strncpy((char *)ro->filter_comm, f->comm, sizeof(ro->filter_comm) - 1);
+	}
+	ro->filter_ctrl = f->ctrl;
+	if (f->disk) {
+		ro->filter_disk_on = true;
+		strncpy((char *)ro->filter_disk, f->disk, sizeof(ro->filter_disk) - 1);
+	}
+	ro->filter_nsid = f->nsid;
+	ro->filter_qid = f->qid;
+	ro->filter_opcode = f->opcode;
+	ro->filter_opcode_qtype = f->opcode_qtype;
+	ro->filter_failed = f->failed;
+	ro->filter_min_ns = f->min_ns;
+	n = kernel_tp_nargs("block_rq_insert", NULL);
+	ro->rq_insert_has_q = n == 2;
+	if (env.ringbuf_bytes)
+		bpf_map__set_max_entries(s->skel->maps.nvmetrace_rb, env.ringbuf_bytes);
+}
+
+static void session_close(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	nvmetrace_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
+
+/* Open, configure, load and attach the programs of one method. On failure
+ * the session is left closed and a negative errno is returned.
  */
-static void fentry_reason(const struct session *s, int err, char *buf, size_t len)
+static int session_attach(struct session *s, enum attach_mode method)
+{
+	struct bpf_program *progs[4], *p;
+	struct bpf_link **links[4];
+	int i, n, err;
+
+	s->skel = nvmetrace_bpf__open();
+	if (!s->skel)
+		return -errno;
+	n = method_progs(s->skel, method, progs, links);
+	bpf_object__for_each_program(p, s->skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], true);
+	configure(s);
+	err = nvmetrace_bpf__load(s->skel);
+	if (err)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		/* block:block_rq_insert only sharpens who submitted. */
+		if (progs[i] == s->skel->progs.nvmetrace_rt_ins) {
+			*links[i] = bpf_program__attach(progs[i]);
+			if (!*links[i] && env.verbose)
+				fprintf(stderr, "nvmetrace: block:block_rq_insert not attached (%s): "
+					"commands dispatched by a worker show the worker\n",
+					errno_name(errno));
+			continue;
+		}
+		*links[i] = bpf_program__attach(progs[i]);
+		if (!*links[i]) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	s->method = method;
+	return 0;
+fail:
+	session_close(s);
+	return err ? err : -EINVAL;
+}
+
+static const char *errstr(int err)
+{
+	err = err < 0 ? -err : err;
+	return err < 512 ? strerror(err) : errno_name(err);
+}
+
+/* Explain why a BTF-based method (fentry, tp_btf) could not work. */
+static void btf_method_reason(const struct session *s, enum attach_mode m, int err,
+			      char *buf, size_t len)
 {
 	int nargs;
 
@@ -55,6 +175,10 @@ static void fentry_reason(const struct session *s, int err, char *buf, size_t le
 	}
 	if (s->module[0] && !have_kernel_btf(s->module)) {
 		snprintf(buf, len, "module %s has no BTF", s->module);
+		return;
+	}
+	if (m == ATTACH_TP_BTF) {
+		snprintf(buf, len, "%s (%s)", errstr(err), errno_name(err));
 		return;
 	}
 	nargs = kernel_func_nargs(SUBMIT_FUNC, s->module);
@@ -70,117 +194,161 @@ static void fentry_reason(const struct session *s, int err, char *buf, size_t le
 			 "BPF trampolines take (%s)", SUBMIT_FUNC, nargs, errno_name(err));
 		return;
 	}
-	snprintf(buf, len, "%s: %s", errno_name(err), strerror(-err > 0 && -err < 512 ? -err : EINVAL));
+	snprintf(buf, len, "%s (%s)", errstr(err), errno_name(err));
 }
 
-static void session_close(struct session *s)
-{
-	ring_buffer__free(s->rb);
-	s->rb = NULL;
-	nvmetrace_bpf__destroy(s->skel);
-	s->skel = NULL;
-}
-
-/* Open, load and attach the program for one method. On failure the session
- * is left closed and a negative errno is returned.
- */
-static int session_attach(struct session *s, enum attach_mode method)
-{
-	struct bpf_program *use, *skip;
-	struct bpf_link *link;
-	int err;
-
-	s->skel = nvmetrace_bpf__open();
-	if (!s->skel)
-		return -errno;
-	if (method == ATTACH_FENTRY) {
-		use = s->skel->progs.nvmetrace_fe;
-		skip = s->skel->progs.nvmetrace_kp;
-	} else {
-		use = s->skel->progs.nvmetrace_kp;
-		skip = s->skel->progs.nvmetrace_fe;
-	}
-	bpf_program__set_autoload(skip, false);
-	if (env.ringbuf_bytes)
-		bpf_map__set_max_entries(s->skel->maps.nvmetrace_rb, env.ringbuf_bytes);
-	err = nvmetrace_bpf__load(s->skel);
-	if (err)
-		goto fail;
-	link = bpf_program__attach(use);
-	if (!link) {
-		err = -errno;
-		goto fail;
-	}
-	/* The skeleton destroys the link, and so detaches, on close. */
-	if (method == ATTACH_FENTRY)
-		s->skel->links.nvmetrace_fe = link;
-	else
-		s->skel->links.nvmetrace_kp = link;
-	s->method = method;
-	return 0;
-fail:
-	session_close(s);
-	return err ? err : -EINVAL;
-}
-
-static int attach_error(int err, const char *method)
+static int attach_error(int err, const char *method, const char *target)
 {
 	if (err == -EPERM || err == -EACCES)
 		fprintf(stderr, "nvmetrace: failed to attach %s to %s: permission denied "
 			"(needs root, or CAP_BPF and CAP_PERFMON; is kernel lockdown on?)\n",
-			method, SUBMIT_FUNC);
+			method, target);
 	else
 		fprintf(stderr, "nvmetrace: failed to attach %s to %s: %s (%s)\n",
-			method, SUBMIT_FUNC, strerror(-err > 0 && -err < 512 ? -err : EINVAL),
-			errno_name(err));
+			method, target, errstr(err), errno_name(err));
 	return 1;
 }
 
-/* Pick and attach the method: fentry where the kernel allows it, kprobe
- * otherwise. Decided by trying, never from the kernel version.
+/* Pick and attach: the BTF-based method (fentry, tp_btf) where the kernel
+ * allows it, the other (kprobe, raw_tp) otherwise. Decided by trying,
+ * never from the kernel version.
  */
 static int session_start(struct session *s)
 {
+	enum attach_mode btf_m = env.all ? ATTACH_TP_BTF : ATTACH_FENTRY;
+	enum attach_mode plain_m = env.all ? ATTACH_RAW_TP : ATTACH_KPROBE;
 	char why[256] = "";
 	int err;
 
-	if (env.attach != ATTACH_KPROBE) {
+	if (env.attach != plain_m) {
 		if (!have_kernel_btf(NULL) || (s->module[0] && !have_kernel_btf(s->module)))
 			err = -ESRCH;	/* don't let libbpf fail noisily */
 		else
-			err = session_attach(s, ATTACH_FENTRY);
+			err = session_attach(s, btf_m);
 		if (!err) {
 			if (env.verbose)
-				fprintf(stderr, "nvmetrace: attached to %s by fentry\n", SUBMIT_FUNC);
+				fprintf(stderr, "nvmetrace: attached to %s by %s\n",
+					s->target, attach_mode_name(btf_m));
 			return 0;
 		}
-		fentry_reason(s, err, why, sizeof(why));
-		if (env.attach == ATTACH_FENTRY) {
-			fprintf(stderr, "nvmetrace: failed to attach fentry to %s: %s\n",
-				SUBMIT_FUNC, why);
+		btf_method_reason(s, btf_m, err, why, sizeof(why));
+		if (env.attach == btf_m) {
+			fprintf(stderr, "nvmetrace: failed to attach %s to %s: %s\n",
+				attach_mode_name(btf_m), s->target, why);
 			return 1;
 		}
 	}
-	err = session_attach(s, ATTACH_KPROBE);
+	err = session_attach(s, plain_m);
 	if (err)
-		return attach_error(err, "kprobe");
+		return attach_error(err, attach_mode_name(plain_m), s->target);
 	if (env.verbose) {
-		if (env.attach == ATTACH_KPROBE)
-			fprintf(stderr, "nvmetrace: attached to %s by kprobe (--attach=kprobe)\n",
-				SUBMIT_FUNC);
+		if (env.attach == plain_m)
+			fprintf(stderr, "nvmetrace: attached to %s by %s (--attach=%s)\n",
+				s->target, attach_mode_name(plain_m), attach_mode_name(plain_m));
 		else
-			fprintf(stderr, "nvmetrace: attached to %s by kprobe (fentry unavailable: %s)\n",
-				SUBMIT_FUNC, why);
+			fprintf(stderr, "nvmetrace: attached to %s by %s (%s unavailable: %s)\n",
+				s->target, attach_mode_name(plain_m), attach_mode_name(btf_m), why);
 	}
 	return 0;
 }
 
+/* Where the NVMe driver is, and whether its types are in BTF. */
+static int find_driver(struct session *s)
+{
+	if (!env.all) {
+		s->target = SUBMIT_FUNC;
+		if (!ksym_find(SUBMIT_FUNC, true, s->module)) {
+			fprintf(stderr, "nvmetrace: %s not found: is the nvme driver loaded?\n",
+				SUBMIT_FUNC);
+			return 1;
+		}
+		return 0;
+	}
+	s->target = "nvme:nvme_setup_cmd/nvme_complete_rq";
+	if (!ksym_find("__tracepoint_nvme_setup_cmd", false, s->module)) {
+		fprintf(stderr, "nvmetrace: tracepoint nvme:nvme_setup_cmd not found: "
+			"is the nvme driver loaded?\n");
+		return 1;
+	}
+	/* struct request's size, and so where the driver's data is, comes
+	 * from vmlinux BTF: -a cannot work without it.
+	 */
+	if (!have_kernel_btf(NULL)) {
+		fprintf(stderr, "nvmetrace: -a needs kernel BTF (/sys/kernel/btf/vmlinux): "
+			"use a kernel built with CONFIG_DEBUG_INFO_BTF\n");
+		return 1;
+	}
+	s->nvme_btf = kernel_has_struct("nvme_request", s->module[0] ? s->module : NULL);
+	if (!s->nvme_btf) {
+		if (env.filter.ctrl >= 0) {
+			fprintf(stderr, "nvmetrace: cannot filter by controller: this kernel has "
+				"no BTF for the NVMe driver (module %s); use -d nvmeNnM\n",
+				s->module[0] ? s->module : "vmlinux");
+			return 1;
+		}
+		if (env.verbose)
+			fprintf(stderr, "nvmetrace: no BTF for the NVMe driver's types "
+				"(module %s): using the pre-5.14 struct nvme_request layout; "
+				"the controller of admin commands is unknown\n",
+				s->module[0] ? s->module : "vmlinux");
+	}
+	return 0;
+}
+
+static int cmp_ts(const void *a, const void *b)
+{
+	const struct nvmetrace_record *ra = a, *rb = b;
+
+	return ra->ts_ns < rb->ts_ns ? -1 : ra->ts_ns > rb->ts_ns;
+}
+
+/* Commands still in flight when tracing stopped: print them, oldest first,
+ * marked as such, so none is silently dropped.
+ */
+static int report_inflight(struct session *s)
+{
+	struct bpf_map *map = env.all ? s->skel->maps.nvmetrace_inflight :
+					s->skel->maps.nvmetrace_calls;
+	int fd = bpf_map__fd(map), n = 0, cap = 0;
+	struct nvmetrace_record *recs = NULL, *tmp;
+	__u64 key, next, *prev = NULL;
+	struct timespec now;
+	__u64 now_ns;
+	int i;
+
+	/* Keys are u64 (request) or u32 (thread id); u64 holds either. */
+	key = next = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(recs, cap * sizeof(*recs));
+			if (!tmp)
+				break;
+			recs = tmp;
+		}
+		if (!bpf_map_lookup_elem(fd, &next, &recs[n]))
+			n++;
+		key = next;
+		prev = &key;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	qsort(recs, n, sizeof(*recs), cmp_ts);
+	for (i = 0; i < n; i++) {
+		recs[i].flags |= NVMETRACE_F_INFLIGHT;
+		recs[i].latency_ns = now_ns > recs[i].ts_ns ? now_ns - recs[i].ts_ns : 0;
+		s->out->record(stdout, &recs[i], &s->ctx);
+	}
+	free(recs);
+	return n;
+}
+
 int trace_run(void)
 {
-	struct session s = { .out = &output_table };
+	struct session s = { .out = env.json ? &output_json : &output_table };
 	struct sigaction sa = { .sa_handler = on_signal };
-	__u64 lost;
-	int err, ret = 1;
+	struct nvmetrace_bpf__bss *bss;
+	int err, inflight, ret = 1;
 
 	/* No SA_RESTART: a signal must wake ring_buffer__poll() at once. */
 	sigaction(SIGINT, &sa, NULL);
@@ -191,12 +359,7 @@ int trace_run(void)
 			"or CAP_BPF and CAP_PERFMON (try sudo)\n");
 		return 1;
 	}
-	if (!ksym_find(SUBMIT_FUNC, true, s.module)) {
-		fprintf(stderr, "nvmetrace: %s not found: is the nvme driver loaded?\n",
-			SUBMIT_FUNC);
-		return 1;
-	}
-	if (session_start(&s))
+	if (find_driver(&s) || session_start(&s))
 		return 1;
 
 	s.rb = ring_buffer__new(bpf_map__fd(s.skel->maps.nvmetrace_rb),
@@ -206,8 +369,10 @@ int trace_run(void)
 			strerror(errno));
 		goto out;
 	}
-	clock_ref_init(&s.clock);
-	s.out->header(stdout);
+	s.ctx.time_style = env.time_style;
+	s.ctx.all = env.all;
+	output_ctx_init_clock(&s.ctx);
+	s.out->header(stdout, &s.ctx);
 	fflush(stdout);
 
 	while (!exiting) {
@@ -222,16 +387,30 @@ int trace_run(void)
 		if (err > 0)
 			fflush(stdout);
 	}
-	/* Records submitted before the signal are still due. */
-	ring_buffer__consume(s.rb);
-	fflush(stdout);
 	ret = 0;
 out:
-	/* Detach first so the count is final. */
+	/* Detach first so the counts are final, then drain what is left. */
 	nvmetrace_bpf__detach(s.skel);
-	lost = s.skel->bss->lost_records;
+	if (s.rb)
+		ring_buffer__consume(s.rb);
+	inflight = report_inflight(&s);
+	fflush(stdout);
+	bss = s.skel->bss;
+	if (inflight)
+		fprintf(stderr, "nvmetrace: %d command%s still in flight at exit (listed as inflight)\n",
+			inflight, inflight == 1 ? "" : "s");
+	if (bss->lost_records)
+		fprintf(stderr, "nvmetrace: lost %llu events\n",
+			(unsigned long long)bss->lost_records);
+	if (bss->lost_inflight)
+		fprintf(stderr, "nvmetrace: %llu commands not traced: too many in flight\n",
+			(unsigned long long)bss->lost_inflight);
+	if (env.verbose && bss->unpaired_completions)
+		fprintf(stderr, "nvmetrace: %llu completions of commands submitted before tracing started\n",
+			(unsigned long long)bss->unpaired_completions);
+	if (env.verbose && bss->replaced_inflight)
+		fprintf(stderr, "nvmetrace: %llu commands set up again before completing (requeued)\n",
+			(unsigned long long)bss->replaced_inflight);
 	session_close(&s);
-	if (lost)
-		fprintf(stderr, "nvmetrace: lost %llu events\n", (unsigned long long)lost);
 	return ret;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 #include <linux/types.h>
 #include "decode.h"
 #include "kernel.h"
@@ -58,14 +60,15 @@ static void test_table_rows(void)
 		uint32_t nsid, cdw10;
 		const char *row;
 	} cases[] = {
-		{ 0x06, 1, 0, "nvme             4242    6      0          1        0\n" },
-		{ 0x06, 1, 3, "nvme             4242    6      0          1        3\n" },
-		{ 0x14, 1, 1, "nvme             4242    14     0          1        1\n" },
+		{ 0x06, 1, 0, "nvme             4242    6      0          1        0        0              12.3\n" },
+		{ 0x06, 1, 3, "nvme             4242    6      0          1        3        0              12.3\n" },
+		{ 0x14, 1, 1, "nvme             4242    14     0          1        1        0              12.3\n" },
 		{ 0x7f, 0xffffffff, 0xdeadbeef,
-		  "nvme             4242    7f     0          ffffffff deadbeef\n" },
+		  "nvme             4242    7f     0          ffffffff deadbeef 0              12.3\n" },
 	};
-	struct clock_ref clock = { .mono_to_real_ns = 0 };
-	struct nvmetrace_record r = { .pid = 4242, .comm = "nvme" };
+	struct output_ctx ctx = { .time_style = TIME_WALL };
+	struct nvmetrace_record r = { .pid = 4242, .comm = "nvme", .latency_ns = 12345,
+				      .flags = NVMETRACE_F_COMPLETED };
 	char buf[256], *row;
 	size_t i, len;
 	FILE *f;
@@ -76,7 +79,7 @@ static void test_table_rows(void)
 		put(r.sqe, 4, cases[i].nsid, 4);
 		put(r.sqe, 40, cases[i].cdw10, 4);
 		f = fmemopen(buf, sizeof(buf), "w");
-		output_table.record(f, &r, &clock);
+		output_table.record(f, &r, &ctx);
 		fclose(f);
 		/* Skip the local-time column. */
 		row = strchr(buf, ' ');
@@ -88,9 +91,59 @@ static void test_table_rows(void)
 	/* A hostile comm must not break the table. */
 	memcpy(r.comm, "a b\tc\n", 7);
 	f = fmemopen(buf, sizeof(buf), "w");
-	output_table.record(f, &r, &clock);
+	output_table.record(f, &r, &ctx);
 	fclose(f);
 	CHECK(strstr(buf, " a?b?c? ") != NULL, "table comm with blanks is one field");
+}
+
+static void test_status_split(void)
+{
+	static const struct {
+		uint16_t status;
+		struct nvme_status want;
+	} cases[] = {
+		{ 0x0000, { 0, 0, 0, 0, 0 } },
+		/* QEMU's answer to an unknown opcode: DNR | Invalid Opcode */
+		{ 0x4001, { .sc = 0x01, .sct = 0, .crd = 0, .more = 0, .dnr = 1 } },
+		/* Linux's host-synthesised abort (NVME_SC_HOST_ABORTED_CMD) */
+		{ 0x0371, { .sc = 0x71, .sct = 3 } },
+		{ 0x7fff, { .sc = 0xff, .sct = 7, .crd = 3, .more = 1, .dnr = 1 } },
+		{ 0x2800, { .crd = 1, .more = 1 } },
+		{ 0x1000, { .crd = 2 } },
+	};
+	struct nvme_status st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nvme_status_decode(cases[i].status, &st);
+		CHECK(st.sc == cases[i].want.sc && st.sct == cases[i].want.sct &&
+		      st.crd == cases[i].want.crd && st.more == cases[i].want.more &&
+		      st.dnr == cases[i].want.dnr,
+		      "status %#06x splits into sct %u sc %#x crd %u more %u dnr %u",
+		      cases[i].status, cases[i].want.sct, cases[i].want.sc,
+		      cases[i].want.crd, cases[i].want.more, cases[i].want.dnr);
+	}
+}
+
+static void test_time_styles(void)
+{
+	struct output_ctx ctx = { .mono_to_real_ns = 1700000000LL * 1000000000LL,
+				  .start_ns = 5000000000ull };
+	char buf[64];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ctx.time_style = TIME_WALL;
+	output_format_time(buf, sizeof(buf), 6500000000ull, &ctx);
+	CHECK_EQ_STR(buf, "22:13:26", "time wall");
+	ctx.time_style = TIME_ISO;
+	output_format_time(buf, sizeof(buf), 6500123456ull, &ctx);
+	CHECK_EQ_STR(buf, "2023-11-14T22:13:26.500123+0000", "time iso");
+	ctx.time_style = TIME_REL;
+	output_format_time(buf, sizeof(buf), 6500123456ull, &ctx);
+	CHECK_EQ_STR(buf, "1.500123", "time rel");
+	ctx.time_style = TIME_NS;
+	output_format_time(buf, sizeof(buf), 6500123456ull, &ctx);
+	CHECK_EQ_STR(buf, "6500123456", "time ns");
 }
 
 static void test_errno_names(void)
@@ -106,5 +159,7 @@ int main(void)
 	test_sqe_fields();
 	test_table_rows();
 	test_errno_names();
+	test_status_split();
+	test_time_styles();
 	return UNIT_DONE();
 }

@@ -44,7 +44,7 @@ if [ ! -s "$mods_cpio" ]; then
 	done
 	echo "$k" >"$stage/etc/nvmetrace-kernel"
 	mkdir -p "$(dirname "$mods_cpio")"
-	(cd "$stage" && find . | cpio -o -H newc --quiet) >"$mods_cpio.tmp"
+	(cd "$stage" && find . -mindepth 1 | cpio -o -H newc --quiet) >"$mods_cpio.tmp"
 	mv "$mods_cpio.tmp" "$mods_cpio"
 	rm -rf "$stage"
 	trap - EXIT
@@ -53,7 +53,9 @@ fi
 # --- everything else ---------------------------------------------------------
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,results}
+# mktemp's 0700 would become the guest's / and lock out non-root tests.
+chmod 0755 "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc}
 
 copy_bin() {
 	local bin=$1 dest=$2 lib
@@ -73,7 +75,7 @@ copy_bin "$(command -v nvme)" /usr/sbin/nvme
 copy_bin "$(command -v bpftool || echo /usr/sbin/bpftool)" /usr/sbin/bpftool
 copy_bin /usr/bin/setpriv /usr/bin/setpriv
 cp "$here/guest/init" "$stage/init"
-cp "$here"/guest/*.sh "$stage/root/"
+cp "$here"/guest/*.sh "$here"/guest/*.awk "$stage/root/"
 chmod +x "$stage/init"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$stage/etc/passwd"

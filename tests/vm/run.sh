@@ -4,14 +4,17 @@
 # a guest that does not finish is itself a FAIL. Exit status 1 if anything
 # failed.
 #
-# usage: run.sh KERNEL [SUITE]      (SUITE: a tests/vm/guest/SUITE.sh, default tests)
+# usage: run.sh KERNEL [SUITE]      (SUITE: a tests/vm/guest/SUITE.sh, default seed)
+# The seed suite gets one namespace (as the seeds' machine); the others two
+# (nvme-ns devices on one controller), the second throttled to 2 IOPS so
+# commands can be caught in flight.
 # env:   VM_TIMEOUT (s, default 900), VM_MEM (MiB, default 1024), VM_KEEP=1
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-k=$1 suite=${2:-tests}
+k=$1 suite=${2:-seed}
 timeout_s=${VM_TIMEOUT:-900}
 mem=${VM_MEM:-1024}
 
@@ -22,7 +25,17 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (r
 work=$(mktemp -d "${TMPDIR:-/tmp}/nvmetrace-vm.XXXXXX")
 [ "${VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 "$here/mkinitramfs.sh" "$k" "$work/initrd.cpio"
-truncate -s 64M "$work/disk0.img"
+truncate -s 64M "$work/disk0.img" "$work/disk1.img"
+if [ "$suite" = seed ]; then
+	nvme_dev=(-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
+		  -device nvme,serial=deadbeef,drive=nvm0)
+else
+	nvme_dev=(-device nvme,id=nvme0,serial=deadbeef
+		  -drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
+		  -device nvme-ns,drive=nvm0,bus=nvme0,nsid=1
+		  -drive "file=$work/disk1.img,if=none,id=nvm1,format=raw,throttling.iops-total=2"
+		  -device nvme-ns,drive=nvm1,bus=nvme0,nsid=2)
+fi
 
 start=$(date +%s)
 rc=0
@@ -32,8 +45,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-serial "file:$work/console.log" -serial "file:$work/results.log" \
 	-kernel "$CACHE/kernels/$k/vmlinuz" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 loglevel=4 nvmetrace.suite=$suite" \
-	-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw" \
-	-device nvme,serial=deadbeef,drive=nvm0 \
+	"${nvme_dev[@]}" \
 	</dev/null >"$work/qemu.log" 2>&1 || rc=$?
 elapsed=$(( $(date +%s) - start ))
 

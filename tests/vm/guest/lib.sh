@@ -21,7 +21,8 @@ dump_tracer() {
 }
 
 # start_tracer ARGS...: run nvmetrace in the background and wait until it
-# prints its header (it is attached then). Returns 1 if it exits first.
+# is attached: it printed its table header, or with -v said "attached".
+# Returns 1 if it exits first.
 start_tracer() {
 	: >/tmp/out
 	: >/tmp/err
@@ -30,6 +31,7 @@ start_tracer() {
 	n=0
 	while [ $n -lt 1200 ]; do
 		[ -s /tmp/out ] && return 0
+		grep -q '^nvmetrace: attached to ' /tmp/err && return 0
 		kill -0 $TPID 2>/dev/null || { wait $TPID; TRC=$?; return 1; }
 		usleep 100000
 		n=$((n + 1))
@@ -65,4 +67,11 @@ fentry_works() {
 	6.12|7.2) return 0 ;;
 	*) return 1 ;;
 	esac
+}
+
+# jawk PROG ARGS...: run /root/PROG.awk with the JSON helpers of json.awk.
+jawk() {
+	prog=$1
+	shift
+	awk "$(cat /root/json.awk /root/$prog.awk)" "$@"
 }

@@ -1,4 +1,4 @@
-# The integration suite (issue 2): the seeds' scenario on a real kernel.
+# Suite "seed": the seeds' scenario on a real kernel, passthrough mode.
 # Sourced by /init after lib.sh.
 
 # --- the seeds: nvme list, then the self-test passthrough ------------------
@@ -27,7 +27,12 @@ $expect
 got
 $got" [ "$got" = "$expect" ]
 	check "seed[$mode] header" "bad header: $(head -n 1 /tmp/out)" \
-		[ "$(head -n 1 /tmp/out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10" ]
+		[ "$(head -n 1 /tmp/out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10 STATUS LAT(us)" ]
+	# nvme list succeeds; QEMU rejects the self-test: DNR + Invalid Command Opcode.
+	got=$(awk 'NR > 1 { print $8 }' /tmp/out | tr '\n' ' ')
+	check "seed[$mode] status" "got $got" [ "$got" = "0 0 0x4001 " ]
+	check "seed[$mode] latency" "LAT(us) not a positive number" \
+		awk 'NR > 1 && !($9 > 0) { exit 1 }' /tmp/out
 	check "seed[$mode] time column" "TIME is not HH:MM:SS" \
 		awk 'NR > 1 && $1 !~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$/ { exit 1 }' /tmp/out
 	check "seed[$mode] quiet stderr" "stderr: $(cat /tmp/err)" [ ! -s /tmp/err ]

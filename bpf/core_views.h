@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* CO-RE views of the kernel types nvmetrace reads: only the fields it uses.
+ * libbpf relocates every access against the running kernel's BTF, so the
+ * layouts below are placeholders, not assumptions. Hand-written so the build
+ * never depends on the build machine's kernel.
+ */
+#ifndef NVMETRACE_CORE_VIEWS_H
+#define NVMETRACE_CORE_VIEWS_H
+
+#define DISK_NAME_LEN 32
+
+struct gendisk {
+	char disk_name[DISK_NAME_LEN];
+} __attribute__((preserve_access_index));
+
+struct request_queue {
+	void *queuedata;
+	struct gendisk *disk;		/* Linux 5.15+ */
+} __attribute__((preserve_access_index));
+
+struct blk_mq_hw_ctx {
+	unsigned int queue_num;
+} __attribute__((preserve_access_index));
+
+struct request {
+	struct request_queue *q;
+	struct blk_mq_hw_ctx *mq_hctx;
+	int tag;
+	struct gendisk *rq_disk;	/* before Linux 5.16 */
+} __attribute__((preserve_access_index));
+
+/* drivers/nvme/host/nvme.h: in module BTF (nvme_core) or vmlinux BTF when
+ * the driver is built in. Kernels without either (Debian 5.10) get the
+ * fixed fallback in nvmetrace.bpf.c.
+ */
+struct nvme_ctrl {
+	int instance;
+} __attribute__((preserve_access_index));
+
+union nvme_result {
+	__u16 u16;
+	__u32 u32;
+	__u64 u64;
+} __attribute__((preserve_access_index));
+
+struct nvme_request {
+	void *cmd;
+	union nvme_result result;
+	__u8 genctr;
+	__u8 retries;
+	__u8 flags;
+	__u16 status;
+	struct nvme_ctrl *ctrl;
+} __attribute__((preserve_access_index));
+
+#endif /* NVMETRACE_CORE_VIEWS_H */

@@ -1,0 +1,206 @@
+# Suite "all": nvmetrace -a on every command, checked against the kernel's
+# own nvme:* tracepoints, and every filter against the unfiltered trace.
+# Two namespaces (nvme0n1, nvme0n2). Sourced by /init after lib.sh.
+
+TP=/sys/kernel/tracing
+NG=/dev/ng0n1
+[ -e $NG ] || NG=/dev/nvme0n1	# generic char devices came in 5.13
+
+# Kernels whose BTF lacks the NVMe driver's types (no module BTF).
+nvme_btf() { [ "$KERNEL" != 5.10 ]; }
+
+# bg NAME ARGS...: start "nvmetrace -v ARGS" writing /tmp/NAME.{out,err}.
+bg() {
+	name=$1
+	shift
+	nvmetrace -v "$@" >/tmp/$name.out 2>/tmp/$name.err &
+	echo $! >/tmp/$name.pid
+	BG="$BG $name"
+}
+
+# Wait until every started instance says it is attached (or died).
+bg_wait_attached() {
+	for name in $BG; do
+		n=0
+		while ! grep -q '^nvmetrace: attached to ' /tmp/$name.err; do
+			kill -0 "$(cat /tmp/$name.pid)" 2>/dev/null || break
+			[ $n -ge 1200 ] && break
+			usleep 100000
+			n=$((n + 1))
+		done
+	done
+}
+
+bg_stop() {
+	for name in $BG; do
+		kill -INT "$(cat /tmp/$name.pid)" 2>/dev/null
+	done
+	for name in $BG; do
+		wait "$(cat /tmp/$name.pid)"
+		echo $? >/tmp/$name.rc
+		echo "---- $name: $(cat /tmp/$name.rc)"; cat /tmp/$name.err
+	done
+	BG=
+}
+
+# has_in FILE "k=v ...": some record of the JSON trace FILE matches.
+has_in() { WANT="$2" jawk has "$1"; }
+
+# Completed commands of a JSON trace as sortable keys.
+keys() {
+	jawk keys "$@" | sort
+}
+
+workload() {
+	dd if=/dev/nvme0n1 of=/dev/null bs=4096 skip=100 count=2 iflag=direct 2>/dev/null
+	dd if=/tmp/pat of=/dev/nvme0n1 bs=4096 seek=200 count=1 oflag=direct conv=notrunc 2>/dev/null
+	run_cmd nvme id-ctrl /dev/nvme0
+	IDCTRL_PID=$LAST_PID
+	nvme id-ns /dev/nvme0n1 >/dev/null
+	nvme get-log /dev/nvme0 --log-id=2 --log-len=512 >/dev/null
+	nvme get-feature /dev/nvme0 --feature-id=7 >/dev/null
+	nvme set-feature /dev/nvme0 --feature-id=4 --value=0x17f >/dev/null
+	nvme io-passthru $NG --opcode=0x2 --namespace-id=1 --data-len=4096 --read \
+		--cdw10=8 --cdw12=7 >/dev/null 2>&1
+	nvme admin-passthru /dev/nvme0 --opcode=0xc4 >/dev/null 2>&1
+	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/dev/null 2>&1
+	dd if=/dev/nvme0n2 of=/dev/null bs=4096 skip=10 count=1 iflag=direct 2>/dev/null
+	nvme id-ns /dev/nvme0n2 >/dev/null
+	echo go >/tmp/go		# the -p target runs now
+	wait "$PTARGET"
+
+}
+
+t_all() {
+	dd if=/dev/urandom of=/tmp/pat bs=4096 count=1 2>/dev/null
+	rm -f /tmp/go; mkfifo /tmp/go
+	sh -c 'echo $$ >/tmp/ptarget; read x </tmp/go; exec nvme id-ns /dev/nvme0n2 >/dev/null' &
+	PTARGET=$!
+	while [ ! -s /tmp/ptarget ]; do usleep 50000; done
+
+	echo 0 >$TP/tracing_on
+	echo 4096 >$TP/buffer_size_kb
+	echo >$TP/trace
+	echo 1 >$TP/events/nvme/nvme_setup_cmd/enable
+	echo 1 >$TP/events/nvme/nvme_complete_rq/enable
+	echo 1 >$TP/tracing_on
+
+	BG=
+	bg A -a -j
+	bg pid -a -j -p "$(cat /tmp/ptarget)"
+	bg comm -a -j -c dd
+	bg disk -a -j -d nvme0n2
+	nvme_btf && bg ctrl -a -j -d nvme0
+	bg nsid -a -j -n 2
+	bg qid -a -j -q 0
+	bg opname -a -j -o read
+	bg opnum -a -j -o 0x2
+	bg failed -a -j --failed
+	bg slow -a -j -m 300
+	bg table -a
+	bg_wait_attached
+	for name in $BG; do
+		check "-a start [$name]" "$(cat /tmp/$name.err)" grep -q '^nvmetrace: attached to ' /tmp/$name.err
+	done
+	workload
+	bg_stop
+	echo 0 >$TP/tracing_on
+	echo 0 >$TP/events/nvme/nvme_setup_cmd/enable
+	echo 0 >$TP/events/nvme/nvme_complete_rq/enable
+	cp $TP/trace /tmp/kernel.trace
+
+	for name in A pid comm disk nsid qid opname opnum failed slow table; do
+		check "-a SIGINT exit 0 [$name]" "exit $(cat /tmp/$name.rc)" [ "$(cat /tmp/$name.rc)" = 0 ]
+	done
+	echo "---- A"; cat /tmp/A.out; echo "---- table"; cat /tmp/table.out
+	echo "---- kernel"; grep -E 'nvme_(setup_cmd|complete_rq):' /tmp/kernel.trace
+
+	# --- the kernel's tracepoints as the oracle
+	jawk oracle /tmp/A.out /tmp/kernel.trace >/tmp/oracle.out
+	cat /tmp/oracle.out
+	matched=$(sed -n 's/^SUMMARY matched=\([0-9]*\) .*/\1/p' /tmp/oracle.out)
+	check "oracle: same commands as nvme:* tracepoints" "$(grep -v '^MATCH' /tmp/oracle.out)" \
+		grep -q '^SUMMARY matched=[0-9]* bad=0$' /tmp/oracle.out
+	check "oracle: the workload's commands seen" "matched $matched" [ "${matched:-0}" -ge 14 ]
+
+	# --- known commands, exact fields
+	has() { has_in /tmp/A.out "$1"; }
+	check "dd read LBA 800, 8 blocks" "$(cat /tmp/A.out)" has 'comm=dd opcode=2 nsid=1 disk=nvme0n1 cdw10=800 cdw11=0 cdw12=7 passthru=false status=0'
+	check "dd read LBA 808, 8 blocks" "" has 'comm=dd opcode=2 nsid=1 disk=nvme0n1 cdw10=808 cdw11=0 cdw12=7 passthru=false status=0'
+	check "dd write LBA 1600, 8 blocks" "" has 'comm=dd opcode=1 nsid=1 disk=nvme0n1 cdw10=1600 cdw12=7 passthru=false status=0'
+	check "dd read on namespace 2" "" has 'comm=dd opcode=2 nsid=2 disk=nvme0n2 cdw10=80 cdw12=7 status=0'
+	check "passthrough I/O read" "" has 'comm=nvme opcode=2 nsid=1 cdw10=8 cdw12=7 passthru=true status=0'
+	check "id-ctrl: submitter, passthru" "" has "comm=nvme pid=$IDCTRL_PID opcode=6 qid=0 cdw10=1 passthru=true status=0"
+	check "invalid opcode: 0x4001 = SCT 0, SC 0x1, DNR" "" has 'opcode=196 qid=0 status=16385 sct=0 sc=1 dnr=true more=false crd=0'
+	check "self-test: 0x4001 = SCT 0, SC 0x1, DNR" "" has 'opcode=20 qid=0 nsid=1 cdw10=1 status=16385 sct=0 sc=1 dnr=true'
+	check "get-log: lid 2, 512 bytes" "" has 'opcode=2 qid=0 passthru=true status=0'
+	check "set-feature fid 4" "" has 'opcode=9 qid=0 cdw11=383 status=0'
+	if nvme_btf; then
+		check "controller known" "" has 'opcode=6 ctrl=nvme0'
+	else
+		check "no NVMe BTF: controller unknown, said so" "$(cat /tmp/A.err)" \
+			grep -q "no BTF for the NVMe driver's types (module nvme_core)" /tmp/A.err
+	fi
+	check "table: -a columns" "$(head -n 1 /tmp/table.out)" \
+		[ "$(head -n 1 /tmp/table.out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10 STATUS LAT(us) DEVICE QID" ]
+	check "table: as many rows as JSON" "" \
+		[ "$(($(wc -l </tmp/table.out) - 1))" -eq "$(wc -l </tmp/A.out)" ]
+
+	# --- filters: each instance saw exactly the unfiltered trace's subset
+	t_filter pid "pid=$(cat /tmp/ptarget)"
+	t_filter comm 'comm=dd'
+	t_filter disk 'disk=nvme0n2'
+	nvme_btf && t_filter ctrl 'ctrl=nvme0'
+	t_filter nsid 'nsid=2'
+	t_filter qid 'qid=0'
+	t_filter opname 'opcode=2 io=1'
+	t_filter opnum 'opcode=2'
+	t_filter failed 'failed=1'
+	# Latency: the two instances time each command separately, so only
+	# commands clearly above or below 300 us are judged.
+	MIN=300 MARGIN=50 jawk slow /tmp/A.out /tmp/slow.out >/tmp/slow.check
+	check "filter -m 300: keeps slower, drops faster" "$(cat /tmp/slow.check)" \
+		grep -q '^OK' /tmp/slow.check
+	if ! nvme_btf; then
+		nvmetrace -a -d nvme0 >/tmp/out 2>/tmp/err
+		rc=$?
+		check "no NVMe BTF: -d nvme0 refused" "exit $rc: $(cat /tmp/err)" \
+			sh -c "[ $rc -eq 1 ] && grep -q '^nvmetrace: cannot filter by controller: this kernel has no BTF for the NVMe driver' /tmp/err"
+	fi
+}
+
+# Namespace 2 is throttled to 2 IOPS (run.sh): a sequential dd always has
+# one read in flight when tracing stops, which must be listed, not lost.
+t_inflight() {
+	start_tracer -a -j -v || { fail "inflight start" "$(cat /tmp/err)"; return; }
+	dd if=/dev/nvme0n2 of=/dev/null bs=4096 skip=30 count=100 iflag=direct 2>/dev/null &
+	slowdd=$!
+	sleep 2
+	stop_tracer INT
+	kill $slowdd
+	wait $slowdd
+	check "inflight: exit 0" "exit $TRC" [ "$TRC" -eq 0 ]
+	check "inflight: the read in flight at exit is listed" "$(cat /tmp/out)" \
+		has_in /tmp/out "comm=dd opcode=2 nsid=2 disk=nvme0n2 state=inflight"
+	check "inflight: completed reads before it" "$(cat /tmp/out)" \
+		has_in /tmp/out "comm=dd opcode=2 nsid=2 state=completed status=0"
+	check "inflight: count reported" "$(cat /tmp/err)" \
+		grep -q '^nvmetrace: 1 command still in flight at exit (listed as inflight)$' /tmp/err
+}
+
+# t_filter NAME PREDICATE: instance NAME printed exactly the commands of A
+# that match PREDICATE (see keys.awk), and there were some; and it dropped
+# some (not for -d nvme0: the VM has one controller).
+t_filter() {
+	PRED="$2" keys /tmp/A.out >/tmp/want.keys
+	keys /tmp/$1.out >/tmp/got.keys
+	check "filter [$1] keeps what it should" "$(cat /tmp/want.keys)" [ -s /tmp/want.keys ]
+	check "filter [$1] = unfiltered trace where $2" "$(diff /tmp/want.keys /tmp/got.keys)" \
+		cmp -s /tmp/want.keys /tmp/got.keys
+	[ "$1" = ctrl ] && return
+	check "filter [$1] dropped something" "" \
+		[ "$(keys /tmp/A.out | wc -l)" -gt "$(wc -l </tmp/got.keys)" ]
+}
+
+t_all
+t_inflight
