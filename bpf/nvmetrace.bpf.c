@@ -268,14 +268,19 @@ int nvmetrace_fx(void *ctx)
 /* ---- every command: nvme:nvme_setup_cmd / nvme:nvme_complete_rq --------------- */
 
 /* Kernels without BTF for the NVMe driver (no module BTF before Linux 5.11)
- * get struct nvme_request as it was before the generation counter (5.14,
- * commit e7006de6c238): cmd @0, result @8, retries @16, flags @17,
- * status @18, ctrl @24 (struct nvme_ctrl unknown: controller not readable).
+ * get struct nvme_request at fixed offsets: cmd @0, result @8, then
+ *  - before the generation counter (commit e7006de6c238, Linux 5.14, also
+ *    backported to stable kernels such as Debian's 5.10): retries @16,
+ *    flags @17, status @18;
+ *  - with it: genctr @16, retries @17, flags @18, status @20.
+ * A command id above 0xfff can only carry a generation counter (tags are
+ * below 4096), so the first such id seen selects the second layout.
  */
 #define NVME_REQ_OLD_RESULT	8
 #define NVME_REQ_OLD_RETRIES	16
-#define NVME_REQ_OLD_FLAGS	17
-#define NVME_REQ_OLD_STATUS	18
+#define NVME_REQ_GEN_RETRIES	17
+
+__u32 seen_genctr = 0;
 
 static __always_inline void *nvme_req(struct request *req)
 {
@@ -330,6 +335,8 @@ static __always_inline void on_setup(struct request *req, const void *cmd)
 		set_current(r);
 	}
 	read_sqe(r, cmd);
+	if (r->sqe[3] >= 0x10)		/* command id > 0xfff: see above */
+		seen_genctr = 1;
 	request_where(req, r);
 	if (!keep_submission(r)) {
 		/* A requeued command may have been kept before: forget it. */
@@ -366,10 +373,14 @@ static __always_inline void on_complete(struct request *req)
 		r->nvme_flags = BPF_CORE_READ(nr, flags);
 		status = BPF_CORE_READ(nr, status);
 	} else {
+		/* retries, flags, then status at the next even offset */
+		int off = seen_genctr || r->sqe[3] >= 0x10 ?
+			  NVME_REQ_GEN_RETRIES : NVME_REQ_OLD_RETRIES;
+
 		bpf_probe_read_kernel(&r->result, 8, (void *)nr + NVME_REQ_OLD_RESULT);
-		bpf_probe_read_kernel(&r->retries, 1, (void *)nr + NVME_REQ_OLD_RETRIES);
-		bpf_probe_read_kernel(&r->nvme_flags, 1, (void *)nr + NVME_REQ_OLD_FLAGS);
-		bpf_probe_read_kernel(&status, 2, (void *)nr + NVME_REQ_OLD_STATUS);
+		bpf_probe_read_kernel(&r->retries, 1, (void *)nr + off);
+		bpf_probe_read_kernel(&r->nvme_flags, 1, (void *)nr + off + 1);
+		bpf_probe_read_kernel(&status, 2, (void *)nr + ((off + 3) & ~1));
 	}
 	r->status = status;
 	r->flags |= NVMETRACE_F_COMPLETED;

@@ -3,8 +3,16 @@
 # Two namespaces (nvme0n1, nvme0n2). Sourced by /init after lib.sh.
 
 TP=/sys/kernel/tracing
-NG=/dev/ng0n1
-[ -e $NG ] || NG=/dev/nvme0n1	# generic char devices came in 5.13
+# Disk names follow discovery order, not the namespace id (newer kernels
+# scan namespaces in parallel): find each namespace's disk.
+for d in /sys/block/nvme0n*; do
+	case "$(cat $d/nsid 2>/dev/null)" in
+	1) NS1=${d##*/} ;;
+	2) NS2=${d##*/} ;;
+	esac
+done
+NG=/dev/ng0${NS1#nvme0}
+[ -e $NG ] || NG=/dev/$NS1	# generic char devices came in 5.13
 
 # Kernels whose BTF lacks the NVMe driver's types (no module BTF).
 nvme_btf() { [ "$KERNEL" != 5.10 ]; }
@@ -52,11 +60,11 @@ keys() {
 }
 
 workload() {
-	dd if=/dev/nvme0n1 of=/dev/null bs=4096 skip=100 count=2 iflag=direct 2>/dev/null
-	dd if=/tmp/pat of=/dev/nvme0n1 bs=4096 seek=200 count=1 oflag=direct conv=notrunc 2>/dev/null
+	dd if=/dev/$NS1 of=/dev/null bs=4096 skip=100 count=2 iflag=direct 2>/dev/null
+	dd if=/tmp/pat of=/dev/$NS1 bs=4096 seek=200 count=1 oflag=direct conv=notrunc 2>/dev/null
 	run_cmd nvme id-ctrl /dev/nvme0
 	IDCTRL_PID=$LAST_PID
-	nvme id-ns /dev/nvme0n1 >/dev/null
+	nvme id-ns /dev/$NS1 >/dev/null
 	nvme get-log /dev/nvme0 --log-id=2 --log-len=512 >/dev/null
 	nvme get-feature /dev/nvme0 --feature-id=7 >/dev/null
 	nvme set-feature /dev/nvme0 --feature-id=4 --value=0x17f >/dev/null
@@ -64,8 +72,8 @@ workload() {
 		--cdw10=8 --cdw12=7 >/dev/null 2>&1
 	nvme admin-passthru /dev/nvme0 --opcode=0xc4 >/dev/null 2>&1
 	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/dev/null 2>&1
-	dd if=/dev/nvme0n2 of=/dev/null bs=4096 skip=10 count=1 iflag=direct 2>/dev/null
-	nvme id-ns /dev/nvme0n2 >/dev/null
+	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=10 count=1 iflag=direct 2>/dev/null
+	nvme id-ns /dev/$NS2 >/dev/null
 	echo go >/tmp/go		# the -p target runs now
 	wait "$PTARGET"
 
@@ -74,7 +82,7 @@ workload() {
 t_all() {
 	dd if=/dev/urandom of=/tmp/pat bs=4096 count=1 2>/dev/null
 	rm -f /tmp/go; mkfifo /tmp/go
-	sh -c 'echo $$ >/tmp/ptarget; read x </tmp/go; exec nvme id-ns /dev/nvme0n2 >/dev/null' &
+	sh -c "echo \$\$ >/tmp/ptarget; read x </tmp/go; exec nvme id-ns /dev/$NS2 >/dev/null" &
 	PTARGET=$!
 	while [ ! -s /tmp/ptarget ]; do usleep 50000; done
 
@@ -89,7 +97,7 @@ t_all() {
 	bg A -a -j
 	bg pid -a -j -p "$(cat /tmp/ptarget)"
 	bg comm -a -j -c dd
-	bg disk -a -j -d nvme0n2
+	bg disk -a -j -d $NS2
 	nvme_btf && bg ctrl -a -j -d nvme0
 	bg nsid -a -j -n 2
 	bg qid -a -j -q 0
@@ -125,10 +133,10 @@ t_all() {
 
 	# --- known commands, exact fields
 	has() { has_in /tmp/A.out "$1"; }
-	check "dd read LBA 800, 8 blocks" "$(cat /tmp/A.out)" has 'comm=dd opcode=2 nsid=1 disk=nvme0n1 cdw10=800 cdw11=0 cdw12=7 passthru=false status=0'
-	check "dd read LBA 808, 8 blocks" "" has 'comm=dd opcode=2 nsid=1 disk=nvme0n1 cdw10=808 cdw11=0 cdw12=7 passthru=false status=0'
-	check "dd write LBA 1600, 8 blocks" "" has 'comm=dd opcode=1 nsid=1 disk=nvme0n1 cdw10=1600 cdw12=7 passthru=false status=0'
-	check "dd read on namespace 2" "" has 'comm=dd opcode=2 nsid=2 disk=nvme0n2 cdw10=80 cdw12=7 status=0'
+	check "dd read LBA 800, 8 blocks" "$(cat /tmp/A.out)" has "comm=dd opcode=2 nsid=1 disk=$NS1 cdw10=800 cdw11=0 cdw12=7 passthru=false status=0"
+	check "dd read LBA 808, 8 blocks" "" has "comm=dd opcode=2 nsid=1 disk=$NS1 cdw10=808 cdw11=0 cdw12=7 passthru=false status=0"
+	check "dd write LBA 1600, 8 blocks" "" has "comm=dd opcode=1 nsid=1 disk=$NS1 cdw10=1600 cdw12=7 passthru=false status=0"
+	check "dd read on namespace 2" "" has "comm=dd opcode=2 nsid=2 disk=$NS2 cdw10=80 cdw12=7 status=0"
 	check "passthrough I/O read" "" has 'comm=nvme opcode=2 nsid=1 cdw10=8 cdw12=7 passthru=true status=0'
 	check "id-ctrl: submitter, passthru" "" has "comm=nvme pid=$IDCTRL_PID opcode=6 qid=0 cdw10=1 passthru=true status=0"
 	check "invalid opcode: 0x4001 = SCT 0, SC 0x1, DNR" "" has 'opcode=196 qid=0 status=16385 sct=0 sc=1 dnr=true more=false crd=0'
@@ -149,7 +157,7 @@ t_all() {
 	# --- filters: each instance saw exactly the unfiltered trace's subset
 	t_filter pid "pid=$(cat /tmp/ptarget)"
 	t_filter comm 'comm=dd'
-	t_filter disk 'disk=nvme0n2'
+	t_filter disk "disk=$NS2"
 	nvme_btf && t_filter ctrl 'ctrl=nvme0'
 	t_filter nsid 'nsid=2'
 	t_filter qid 'qid=0'
@@ -173,7 +181,7 @@ t_all() {
 # one read in flight when tracing stops, which must be listed, not lost.
 t_inflight() {
 	start_tracer -a -j -v || { fail "inflight start" "$(cat /tmp/err)"; return; }
-	dd if=/dev/nvme0n2 of=/dev/null bs=4096 skip=30 count=100 iflag=direct 2>/dev/null &
+	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=30 count=100 iflag=direct 2>/dev/null &
 	slowdd=$!
 	sleep 2
 	stop_tracer INT
@@ -181,7 +189,7 @@ t_inflight() {
 	wait $slowdd
 	check "inflight: exit 0" "exit $TRC" [ "$TRC" -eq 0 ]
 	check "inflight: the read in flight at exit is listed" "$(cat /tmp/out)" \
-		has_in /tmp/out "comm=dd opcode=2 nsid=2 disk=nvme0n2 state=inflight"
+		has_in /tmp/out "comm=dd opcode=2 nsid=2 disk=$NS2 state=inflight"
 	check "inflight: completed reads before it" "$(cat /tmp/out)" \
 		has_in /tmp/out "comm=dd opcode=2 nsid=2 state=completed status=0"
 	check "inflight: count reported" "$(cat /tmp/err)" \

@@ -151,7 +151,8 @@ function compare(S, C,    key, n, k, cmd, name, rest, want, np, parts, i, kv, go
 		got = ours_field(k, "cdw10")
 		if (got != substr(rest, 7)) { print "DIFF cdw10-15 [" got "] != [" substr(rest, 7) "] " what; bad++ }
 	} else if (rest != "") {
-		np = split(rest, parts, ", ")
+		# "k=v, k=v"; some kernels (5.10) print "k=v k=v"
+		np = split(rest, parts, /,? /)
 		for (i = 1; i <= np; i++) {
 			split(parts[i], kv, "=")
 			want_v = hex2num(kv[2])
