@@ -28,12 +28,34 @@ expect() {
 
 # --- bad command lines: one clear line, exit 2 -------------------------------
 expect "unknown option" 2 "nvmetrace: unrecognized option '--bogus'" --bogus
-expect "bad --attach" 2 "nvmetrace: invalid --attach 'x': expected auto, fentry or kprobe" --attach=x
+expect "bad --attach" 2 "nvmetrace: invalid --attach 'x': expected auto, fentry, kprobe, tp_btf or raw_tp" --attach=x
 expect "missing --attach value" 2 "nvmetrace: option '--attach' requires an argument" --attach
 expect "bad --ringbuf-size" 2 "nvmetrace: invalid --ringbuf-size '3': expected a power of two from 4 to 2097152 (KiB)" --ringbuf-size=3
 expect "non-numeric --ringbuf-size" 2 "nvmetrace: invalid --ringbuf-size '1k': expected a power of two from 4 to 2097152 (KiB)" --ringbuf-size=1k
 expect "negative --ringbuf-size" 2 "nvmetrace: invalid --ringbuf-size '-8': expected a power of two from 4 to 2097152 (KiB)" --ringbuf-size=-8
 expect "stray argument" 2 "nvmetrace: unexpected argument 'foo'" foo
+expect "--pid 0" 2 "nvmetrace: invalid --pid '0': expected a process id" -p 0
+expect "--pid text" 2 "nvmetrace: invalid --pid 'abc': expected a process id" -p abc
+expect "--pid huge" 2 "nvmetrace: invalid --pid '99999999999': expected a process id" -p 99999999999
+expect "--comm empty" 2 "nvmetrace: invalid --comm '': expected 1 to 15 characters" -c ''
+expect "--comm too long" 2 "nvmetrace: invalid --comm '0123456789abcdef': expected 1 to 15 characters" -c 0123456789abcdef
+expect "--device sda" 2 "nvmetrace: invalid --device 'sda': expected nvmeN or nvmeNnM" -a -d sda
+expect "--device nvme" 2 "nvmetrace: invalid --device 'nvme': expected nvmeN or nvmeNnM" -a -d nvme
+expect "--device nvme0x" 2 "nvmetrace: invalid --device 'nvme0x': expected nvmeN or nvmeNnM" -a -d nvme0x
+expect "--nsid negative" 2 "nvmetrace: invalid --nsid '-1': expected 0 to 0xffffffff" -n -1
+expect "--nsid too big" 2 "nvmetrace: invalid --nsid '0x100000000': expected 0 to 0xffffffff" -n 0x100000000
+expect "--qid too big" 2 "nvmetrace: invalid --qid '65536': expected 0 to 65535" -a -q 65536
+expect "--opcode unknown name" 2 "nvmetrace: invalid --opcode 'bogus': expected 0 to 0xff or an opcode name (admin:NAME or io:NAME if ambiguous)" -o bogus
+expect "--opcode ambiguous" 2 "nvmetrace: invalid --opcode 'fabrics': expected 0 to 0xff or an opcode name (admin:NAME or io:NAME if ambiguous)" -o fabrics
+expect "--opcode too big" 2 "nvmetrace: invalid --opcode '0x100': expected 0 to 0xff or an opcode name (admin:NAME or io:NAME if ambiguous)" -o 0x100
+expect "--min-latency text" 2 "nvmetrace: invalid --min-latency 'abc': expected microseconds >= 0" -m abc
+expect "--min-latency negative" 2 "nvmetrace: invalid --min-latency '-5': expected microseconds >= 0" -m -5
+expect "--min-latency nan" 2 "nvmetrace: invalid --min-latency 'nan': expected microseconds >= 0" -m nan
+expect "--time bogus" 2 "nvmetrace: invalid --time 'bogus': expected wall, iso, rel or ns" -T bogus
+expect "--qid without -a" 2 "nvmetrace: --qid needs -a (passthrough calls are seen before the driver picks a queue)" -q 1
+expect "--device without -a" 2 "nvmetrace: --device needs -a (passthrough calls are seen before the driver resolves the device)" -d nvme0
+expect "--attach=raw_tp without -a" 2 "nvmetrace: --attach=raw_tp needs -a (passthrough calls use fentry or kprobe)" --attach=raw_tp
+expect "--attach=kprobe with -a" 2 "nvmetrace: --attach=kprobe cannot be used with -a (use tp_btf or raw_tp)" -a --attach=kprobe
 
 # --- help and version ----------------------------------------------------------
 if "$bin" --help >"$out" 2>"$err" && grep -q -- '--attach=METHOD' "$out" &&
@@ -56,4 +78,5 @@ elif [ "$(id -u)" -ne 0 ]; then
 else
 	expect "no nvme driver" 1 "nvmetrace: nvme_submit_user_cmd not found: is the nvme driver loaded?"
 	expect "no nvme driver, --attach=kprobe" 1 "nvmetrace: nvme_submit_user_cmd not found: is the nvme driver loaded?" --attach=kprobe
+	expect "no nvme driver, -a" 1 "nvmetrace: tracepoint nvme:nvme_setup_cmd not found: is the nvme driver loaded?" -a
 fi

@@ -59,12 +59,13 @@ if ! printf '%s\n' "$results" | grep -q "^END $k"; then
 	echo "FAIL $k vm: the guest did not finish (qemu exit $rc after ${elapsed}s)"
 	failed=1
 fi
-log "$k: guest ran ${elapsed}s"
+log "$k/$suite: guest ran ${elapsed}s"
+# The console log (every output the suite printed) is kept for reading.
+mkdir -p "$TOP/build/vm-logs"
+cp "$work/console.log" "$TOP/build/vm-logs/$k-$suite-console.log" 2>/dev/null || true
+cp "$work/qemu.log" "$TOP/build/vm-logs/$k-$suite-qemu.log" 2>/dev/null || true
 if [ $failed -ne 0 ]; then
-	mkdir -p "$TOP/build/vm-logs"
-	cp "$work/console.log" "$TOP/build/vm-logs/$k-$suite-console.log" 2>/dev/null || true
-	cp "$work/qemu.log" "$TOP/build/vm-logs/$k-$suite-qemu.log" 2>/dev/null || true
-	log "$k: console log kept in build/vm-logs/$k-$suite-console.log"
+	log "$k/$suite: console log in build/vm-logs/$k-$suite-console.log"
 	if [ -n "${CI:-}" ]; then
 		echo "---- $k console (last 80 lines)" >&2
 		tail -n 80 "$work/console.log" >&2 || true

@@ -106,6 +106,7 @@ t_all() {
 	bg failed -a -j --failed
 	bg slow -a -j -m 300
 	bg table -a
+	bg raw -a -j --attach=raw_tp
 	bg_wait_attached
 	for name in $BG; do
 		check "-a start [$name]" "$(cat /tmp/$name.err)" grep -q '^nvmetrace: attached to ' /tmp/$name.err
@@ -117,7 +118,7 @@ t_all() {
 	echo 0 >$TP/events/nvme/nvme_complete_rq/enable
 	cp $TP/trace /tmp/kernel.trace
 
-	for name in A pid comm disk nsid qid opname opnum failed slow table; do
+	for name in A pid comm disk nsid qid opname opnum failed slow table raw; do
 		check "-a SIGINT exit 0 [$name]" "exit $(cat /tmp/$name.rc)" [ "$(cat /tmp/$name.rc)" = 0 ]
 	done
 	echo "---- A"; cat /tmp/A.out; echo "---- table"; cat /tmp/table.out
@@ -130,6 +131,28 @@ t_all() {
 	check "oracle: same commands as nvme:* tracepoints" "$(grep -v '^MATCH' /tmp/oracle.out)" \
 		grep -q '^SUMMARY matched=[0-9]* bad=0$' /tmp/oracle.out
 	check "oracle: the workload's commands seen" "matched $matched" [ "${matched:-0}" -ge 14 ]
+
+	# --- attach methods: tp_btf where the driver has BTF, raw_tp otherwise;
+	# forced raw_tp sees exactly the same commands
+	chosen=$(sed -n 's/^nvmetrace: attached to nvme:nvme_setup_cmd\/nvme_complete_rq by \([a-z_]*\).*/\1/p' /tmp/A.err)
+	matrix all "${chosen:-failed}"
+	if nvme_btf; then
+		check "-a auto picks tp_btf" "$(grep attached /tmp/A.err)" [ "$chosen" = tp_btf ]
+	else
+		check "-a auto falls back to raw_tp" "$(grep attached /tmp/A.err)" \
+			grep -q 'by raw_tp (tp_btf unavailable: module nvme_core has no BTF)$' /tmp/A.err
+	fi
+	keys /tmp/A.out >/tmp/A.keys
+	keys /tmp/raw.out >/tmp/raw.keys
+	check "-a --attach=raw_tp: same commands" "$(diff /tmp/A.keys /tmp/raw.keys)" \
+		cmp -s /tmp/A.keys /tmp/raw.keys
+
+	# --- who submitted: the workload's processes, never a kernel worker,
+	# even where the kernel's own trace shows a worker dispatching
+	workers=$(grep -c 'kworker.*nvme_setup_cmd:' /tmp/kernel.trace)
+	check "submitter is the process, not the dispatching worker ($workers dispatched by workers)" \
+		"$(grep -vE '"comm":"(dd|nvme)"' /tmp/A.out)" \
+		awk '!/"comm":"(dd|nvme)"/ { bad = 1 } END { exit bad }' /tmp/A.out
 
 	# --- known commands, exact fields
 	has() { has_in /tmp/A.out "$1"; }

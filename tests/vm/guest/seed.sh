@@ -84,7 +84,9 @@ t_attach_fentry() {
 	fi
 	nvmetrace --attach=fentry >/tmp/out 2>/tmp/err
 	rc=$?
-	matrix fentry "$( [ $rc -eq 0 ] && echo ok || sed 's/.*nvme_submit_user_cmd: /fails: /' /tmp/err)"
+	matrix fentry "$( [ $rc -eq 0 ] && echo ok ||
+		sed -e 's/.*nvme_submit_user_cmd: /fails: /' \
+		    -e 's/nvme_submit_user_cmd has \([0-9]*\) arguments.*(\(.*\))/\1 args (\2)/' /tmp/err)"
 	check "--attach=fentry fails cleanly" "exit $rc, stderr: $(cat /tmp/err)" [ $rc -eq 1 ]
 	check "--attach=fentry one line" "stderr: $(cat /tmp/err)" [ "$(wc -l </tmp/err)" -eq 1 ]
 	case "$KERNEL" in
@@ -156,7 +158,7 @@ t_errors() {
 	rc=$?
 	check "bad argument: exit 2" "exit $rc" [ $rc -eq 2 ]
 	check "bad argument: says why" "$(cat /tmp/err)" \
-		grep -qx "nvmetrace: invalid --attach 'bogus': expected auto, fentry or kprobe" /tmp/err
+		grep -qx "nvmetrace: invalid --attach 'bogus': expected auto, fentry, kprobe, tp_btf or raw_tp" /tmp/err
 }
 
 t_seed ""
