@@ -17,10 +17,13 @@ CFLAGS		+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation
 		   -I$(BUILD) -Isrc -DNVMETRACE_VERSION='"$(VERSION)"'
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 		   $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
-# libbpf is linked statically so the binary runs where libbpf is not
-# installed; libelf and zlib are everywhere and stay shared.
+# libbpf and libnvme are linked statically so the binary runs where they
+# are not installed; libelf and zlib are everywhere and stay shared.
+# From libnvme only the status names are linked (util.o, about 40 KiB): it
+# pulls in none of libnvme's own dependencies (json-c, OpenSSL).
 LIBBPF_A	:= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS		+= $(LIBBPF_A) -lelf -lz
+LIBNVME_A	:= $(shell $(PKG_CONFIG) --variable=libdir libnvme 2>/dev/null)/libnvme.a
+LDLIBS		+= $(LIBBPF_A) $(LIBNVME_A) -lelf -lz
 
 ifeq ($(V),1)
 Q		:=

@@ -9,7 +9,8 @@
  *
  * The command is read as the raw 64-byte submission queue entry whose layout
  * the NVMe specification fixes, so no kernel BTF for struct nvme_command is
- * needed. Filters are applied here so filtered-out commands cost no record.
+ * needed; block-layer types come from vmlinux BTF by CO-RE. Filters are
+ * applied here so filtered-out commands cost no record.
  */
 #include <stdbool.h>
 #include <linux/types.h>
@@ -139,8 +140,8 @@ static __always_inline bool keep_submission(const struct nvmetrace_record *r)
 	if (filter_opcode >= 0) {
 		if (opcode != filter_opcode)
 			return false;
-		if (filter_opcode_qtype >= 0 && (r->flags & NVMETRACE_F_QID) &&
-		    (r->qid != 0) != filter_opcode_qtype)
+		if (filter_opcode_qtype >= 0 &&
+		    !!(r->flags & NVMETRACE_F_IOQ) != filter_opcode_qtype)
 			return false;
 	}
 	if (filter_nsid >= 0) {
@@ -197,18 +198,29 @@ static __always_inline void emit(const struct nvmetrace_record *src)
  * (its other arguments changed in 5.18 and 6.13). It returns the NVMe status
  * (positive), 0, or a negative errno.
  */
-static __always_inline void user_cmd_entry(const void *cmd)
+static __always_inline void user_cmd_entry(struct request_queue *q, const void *cmd)
 {
 	struct nvmetrace_record *r = scratch();
+	struct gendisk *disk = NULL;
 
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_USER_CMD;
-	r->flags = NVMETRACE_F_PASSTHRU;
+	r->flags = NVMETRACE_F_PASSTHRU | NVMETRACE_F_QTYPE;
 	r->ts_ns = bpf_ktime_get_ns();
 	set_current(r);
 	read_sqe(r, cmd);
+	/* The admin queue has no queuedata; a namespace's queue has the
+	 * namespace, and (Linux 5.15+) its disk.
+	 */
+	if (BPF_CORE_READ(q, queuedata)) {
+		r->flags |= NVMETRACE_F_IOQ;
+		if (bpf_core_field_exists(q->disk))
+			disk = BPF_CORE_READ(q, disk);
+		if (disk)
+			bpf_probe_read_kernel_str(r->disk, sizeof(r->disk), &disk->disk_name);
+	}
 	if (!keep_submission(r))
 		return;
 	if (bpf_map_update_elem(&nvmetrace_calls, &r->tid, r, BPF_ANY))
@@ -232,9 +244,9 @@ static __always_inline void user_cmd_return(long ret)
 }
 
 SEC("kprobe/nvme_submit_user_cmd")
-int BPF_KPROBE(nvmetrace_kp, void *q, void *cmd)
+int BPF_KPROBE(nvmetrace_kp, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(cmd);
+	user_cmd_entry(q, cmd);
 	return 0;
 }
 
@@ -246,9 +258,9 @@ int BPF_KRETPROBE(nvmetrace_krp, long ret)
 }
 
 SEC("fentry/nvme_submit_user_cmd")
-int BPF_PROG(nvmetrace_fe, void *q, void *cmd)
+int BPF_PROG(nvmetrace_fe, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(cmd);
+	user_cmd_entry(q, cmd);
 	return 0;
 }
 
@@ -295,11 +307,13 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	struct gendisk *disk = NULL;
 
 	/* nvme_req_qid(): I/O queues carry the namespace in queuedata. */
-	if (BPF_CORE_READ(q, queuedata))
+	if (BPF_CORE_READ(q, queuedata)) {
 		r->qid = BPF_CORE_READ(req, mq_hctx, queue_num) + 1;
-	else
+		r->flags |= NVMETRACE_F_IOQ;
+	} else {
 		r->qid = 0;
-	r->flags |= NVMETRACE_F_QID;
+	}
+	r->flags |= NVMETRACE_F_QID | NVMETRACE_F_QTYPE;
 	if (bpf_core_field_exists(q->disk))
 		disk = BPF_CORE_READ(q, disk);
 	else if (bpf_core_field_exists(req->rq_disk))

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdio.h>
 #include <nvme/types.h>
+#include <nvme/util.h>
 #include "names.h"
 
 struct opname {
@@ -148,4 +150,53 @@ int nvme_opcode_parse(const char *s, int *opcode, enum nvme_qtype *qtype)
 	*opcode = a >= 0 ? a : i;
 	*qtype = a >= 0 ? NVME_QTYPE_ADMIN : NVME_QTYPE_IO;
 	return 0;
+}
+
+/* Base 2.0, Figure 534: Fabrics Command Types. */
+const char *nvme_fabrics_type_name(uint8_t fctype)
+{
+	switch (fctype) {
+	case nvme_fabrics_type_property_set:	return "Property Set";
+	case nvme_fabrics_type_connect:		return "Connect";
+	case nvme_fabrics_type_property_get:	return "Property Get";
+	case nvme_fabrics_type_auth_send:	return "Authentication Send";
+	case nvme_fabrics_type_auth_receive:	return "Authentication Receive";
+	case nvme_fabrics_type_disconnect:	return "Disconnect";
+	}
+	return fctype >= 0xc0 ? "Vendor Specific" : NULL;
+}
+
+/* Base 2.0, Figure 94: Status Code Type values. */
+static const char *const sct_names[8] = {
+	[NVME_SCT_GENERIC]	= "Generic Command Status",
+	[NVME_SCT_CMD_SPECIFIC]	= "Command Specific Status",
+	[NVME_SCT_MEDIA]	= "Media and Data Integrity Errors",
+	[NVME_SCT_PATH]		= "Path Related Status",
+	[NVME_SCT_VS]		= "Vendor Specific",
+};
+
+const char *nvme_sct_name(uint8_t sct)
+{
+	return sct < 8 && sct_names[sct] ? sct_names[sct] : "Reserved";
+}
+
+void nvme_status_name(uint16_t status, bool fabrics, char *buf, size_t len)
+{
+	unsigned sct = (status >> 8) & 0x7, sc = status & 0xff;
+	const char *s, *colon;
+
+	/* libnvme knows the specification's codes by SCT << 8 | SC, and
+	 * says "unrecognized" or "Unknown status" for the others.
+	 */
+	s = nvme_status_to_string((int)(status & 0x7ff), fabrics);
+	if (s && strcmp(s, "unrecognized") && strcmp(s, "Unknown status")) {
+		colon = strchr(s, ':');
+		snprintf(buf, len, "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
+		return;
+	}
+	/* Base 2.0, 4.6.1.2: C0h-FFh of every type are vendor specific. */
+	if (sct == NVME_SCT_VS || sc >= 0xc0)
+		snprintf(buf, len, "Vendor Specific Status");
+	else
+		snprintf(buf, len, "Reserved (SCT %#x SC %#x)", sct, sc);
 }

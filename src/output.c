@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <inttypes.h>
+#include <string.h>
 #include <time.h>
 #include "decode.h"
+#include "fields.h"
 #include "kernel.h"
 #include "names.h"
 #include "output.h"
@@ -57,15 +59,47 @@ static void printable_comm(char out[NVMETRACE_COMM_LEN + 1], const char *comm)
 	out[i] = '\0';
 }
 
+/* Opcodes mean different commands on admin and I/O queues. */
 static enum nvme_qtype record_qtype(const struct nvmetrace_record *r)
 {
-	if (r->flags & NVMETRACE_F_QID)
-		return r->qid ? NVME_QTYPE_IO : NVME_QTYPE_ADMIN;
-	/* A passthrough call: admin unless it went to a namespace's queue;
-	 * the SQE alone does not say, so treat opcodes as admin when the
-	 * call carries no disk.
-	 */
-	return r->disk[0] ? NVME_QTYPE_IO : NVME_QTYPE_ADMIN;
+	return r->flags & NVMETRACE_F_IOQ ? NVME_QTYPE_IO : NVME_QTYPE_ADMIN;
+}
+
+/* A failed command's status name and its CRD/More/DNR bits. */
+static void format_status_name(char *buf, size_t len, const struct nvmetrace_record *r)
+{
+	struct nvme_status st;
+	char name[96];
+
+	nvme_status_decode((uint16_t)r->status, &st);
+	nvme_status_name((uint16_t)r->status, r->sqe[0] == 0x7f, name, sizeof(name));
+	snprintf(buf, len, "%s%s%s", name, st.dnr ? ", DNR" : "", st.more ? ", More" : "");
+	if (st.crd)
+		snprintf(buf + strlen(buf), len - strlen(buf), ", CRD=%u", st.crd);
+}
+
+/* "Identify cns=0x1 (Identify Controller) -> Invalid Field in Command, DNR" */
+static void format_details(char *buf, size_t len, const struct nvmetrace_record *r,
+			   const struct nvme_sqe *sqe)
+{
+	const char *name = nvme_opcode_name(record_qtype(r), sqe->opcode);
+	struct nvme_fields fields;
+	size_t n;
+
+	nvme_sqe_fields(sqe, record_qtype(r), &fields);
+	if (name)
+		n = (size_t)snprintf(buf, len, "%s", name);
+	else
+		n = (size_t)snprintf(buf, len, "opcode %#x", sqe->opcode);
+	if (fields.n && n + 1 < len) {
+		buf[n++] = ' ';
+		n += (size_t)nvme_fields_format(&fields, buf + n, len - n);
+	}
+	if (n + 4 < len && (r->flags & NVMETRACE_F_COMPLETED) && r->status > 0) {
+		n += (size_t)snprintf(buf + n, len - n, " -> ");
+		if (n < len)
+			format_status_name(buf + n, len - n, r);
+	}
 }
 
 static void format_status(char *buf, size_t len, const struct nvmetrace_record *r)
@@ -93,7 +127,7 @@ static void format_device(char *buf, size_t len, const struct nvmetrace_record *
 /* ---- table ---------------------------------------------------------------- */
 
 /* The seeds' seven columns first, values in hex without 0x as they print
- * them; then STATUS and LAT(us); -a adds DEVICE and QID.
+ * them; then STATUS and LAT(us); -a adds DEVICE and QID; DETAILS last.
  */
 #define SEED_HDR "%-8s %-16s %-7s %-6s %-10s %-8s %-8s %-8s %10s"
 #define SEED_ROW "%-8s %-16s %-7u %-6x %-10x %-8x %-8x %-8s %10s"
@@ -103,14 +137,15 @@ static void table_header(FILE *f, const struct output_ctx *ctx)
 	fprintf(f, SEED_HDR, "TIME", "COMM", "PID", "OPCODE", "COMMAND-ID",
 		"NSID", "CDW10", "STATUS", "LAT(us)");
 	if (ctx->all)
-		fprintf(f, " %-10s %s", "DEVICE", "QID");
-	fputc('\n', f);
+		fprintf(f, " %-10s %-3s", "DEVICE", "QID");
+	fputs(" DETAILS\n", f);
 }
 
 static void table_record(FILE *f, const struct nvmetrace_record *r,
 			 const struct output_ctx *ctx)
 {
 	char comm[NVMETRACE_COMM_LEN + 1], ts[48], status[24], lat[24], dev[40];
+	char details[512];
 	struct nvme_sqe sqe;
 
 	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
@@ -122,9 +157,10 @@ static void table_record(FILE *f, const struct nvmetrace_record *r,
 		sqe.nsid, sqe.cdw10, status, lat);
 	if (ctx->all) {
 		format_device(dev, sizeof(dev), r);
-		fprintf(f, " %-10s %u", dev, r->qid);
+		fprintf(f, " %-10s %-3u", dev, r->qid);
 	}
-	fputc('\n', f);
+	format_details(details, sizeof(details), r, &sqe);
+	fprintf(f, " %s\n", details);
 }
 
 const struct output output_table = {
@@ -156,6 +192,31 @@ static void json_string(FILE *f, const char *s, size_t max)
 	fputc('"', f);
 }
 
+/* "fields":{"cns":1,"cns_name":"Identify Controller","numd":128,"numd_bytes":512,"fua":true} */
+static void json_fields(FILE *f, const struct nvme_sqe *sqe, enum nvme_qtype qtype)
+{
+	struct nvme_fields fs;
+	int i;
+
+	nvme_sqe_fields(sqe, qtype, &fs);
+	fputs(",\"fields\":{", f);
+	for (i = 0; i < fs.n; i++) {
+		const struct nvme_field *fl = &fs.f[i];
+
+		if (fl->kind == NVME_FIELD_FLAG)
+			fprintf(f, "%s\"%s\":true", i ? "," : "", fl->key);
+		else
+			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", fl->key, fl->value);
+		if (fl->name) {
+			fprintf(f, ",\"%s_name\":", fl->key);
+			json_string(f, fl->name, 256);
+		}
+		if (fl->bytes >= 0)
+			fprintf(f, ",\"%s_bytes\":%" PRId64, fl->key, fl->bytes);
+	}
+	fputc('}', f);
+}
+
 static void json_header(FILE *f, const struct output_ctx *ctx)
 {
 	(void)f;
@@ -168,6 +229,7 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 	enum nvme_qtype qtype = record_qtype(r);
 	const char *opname;
 	struct nvme_status st;
+	char name[96];
 	struct nvme_sqe sqe;
 	char ts[48];
 
@@ -203,6 +265,13 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 		json_string(f, opname, 64);
 	else
 		fputs("null", f);
+	fputs(",\"opcode_desc\":", f);
+	opname = nvme_opcode_name(qtype, sqe.opcode);
+	if (opname)
+		json_string(f, opname, 64);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"queue_type\":\"%s\"", qtype == NVME_QTYPE_IO ? "io" : "admin");
 	fprintf(f, ",\"flags\":%u,\"cid\":%u,\"nsid\":%u,\"cdw2\":%u,\"cdw3\":%u"
 		",\"cdw10\":%u,\"cdw11\":%u,\"cdw12\":%u,\"cdw13\":%u,\"cdw14\":%u,\"cdw15\":%u"
 		",\"metadata\":%s,\"data\":%s,\"sqe_fault\":%s",
@@ -210,6 +279,7 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 		sqe.cdw10, sqe.cdw11, sqe.cdw12, sqe.cdw13, sqe.cdw14, sqe.cdw15,
 		sqe.mptr ? "true" : "false", sqe.prp1 ? "true" : "false",
 		r->flags & NVMETRACE_F_SQE_FAULT ? "true" : "false");
+	json_fields(f, &sqe, qtype);
 	if (r->flags & NVMETRACE_F_INFLIGHT) {
 		fprintf(f, ",\"state\":\"inflight\",\"age_us\":%.3f}\n", r->latency_ns / 1000.0);
 		return;
@@ -220,9 +290,12 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 			-r->status, errno_name(r->status));
 	} else {
 		nvme_status_decode((uint16_t)r->status, &st);
-		fprintf(f, ",\"status\":%d,\"sct\":%u,\"sc\":%u,\"crd\":%u,\"more\":%s,\"dnr\":%s",
+		nvme_status_name((uint16_t)r->status, sqe.opcode == 0x7f, name, sizeof(name));
+		fprintf(f, ",\"status\":%d,\"sct\":%u,\"sc\":%u,\"crd\":%u,\"more\":%s,\"dnr\":%s"
+			",\"sct_name\":\"%s\",\"status_name\":",
 			r->status, st.sct, st.sc, st.crd, st.more ? "true" : "false",
-			st.dnr ? "true" : "false");
+			st.dnr ? "true" : "false", nvme_sct_name(st.sct));
+		json_string(f, name, sizeof(name));
 	}
 	if (r->source == NVMETRACE_SRC_REQUEST)
 		fprintf(f, ",\"result\":%" PRIu64 ",\"retries\":%u", (uint64_t)r->result, r->retries);

@@ -33,6 +33,8 @@ enum {
 	NVMETRACE_F_METADATA	= 1u << 4,	/* has a metadata buffer */
 	NVMETRACE_F_QID		= 1u << 5,	/* qid valid */
 	NVMETRACE_F_CTRL	= 1u << 6,	/* ctrl valid */
+	NVMETRACE_F_QTYPE	= 1u << 7,	/* queue type known: */
+	NVMETRACE_F_IOQ		= 1u << 8,	/*   an I/O queue (else admin) */
 };
 
 struct nvmetrace_record {

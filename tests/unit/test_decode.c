@@ -58,18 +58,27 @@ static void test_table_rows(void)
 	static const struct {
 		uint8_t opcode;
 		uint32_t nsid, cdw10;
+		int32_t status;
 		const char *row;
 	} cases[] = {
-		{ 0x06, 1, 0, "nvme             4242    6      0          1        0        0              12.3\n" },
-		{ 0x06, 1, 3, "nvme             4242    6      0          1        3        0              12.3\n" },
-		{ 0x14, 1, 1, "nvme             4242    14     0          1        1        0              12.3\n" },
-		{ 0x7f, 0xffffffff, 0xdeadbeef,
-		  "nvme             4242    7f     0          ffffffff deadbeef 0              12.3\n" },
+		{ 0x06, 1, 0, 0, "nvme             4242    6      0          1        0        0              12.3 "
+				 "Identify cns=0 (Identify Namespace)\n" },
+		{ 0x06, 1, 3, 0, "nvme             4242    6      0          1        3        0              12.3 "
+				 "Identify cns=0x3 (Namespace Identification Descriptor list)\n" },
+		{ 0x14, 1, 1, 0x4001, "nvme             4242    14     0          1        1        0x4001         12.3 "
+				      "Device Self-test stc=0x1 (Short device self-test) -> Invalid Command Opcode, DNR\n" },
+		{ 0x14, 1, 1, 0x3371, "nvme             4242    14     0          1        1        0x3371         12.3 "
+				      "Device Self-test stc=0x1 (Short device self-test) -> Command Aborted By Host, More, CRD=2\n" },
+		{ 0x14, 1, 1, -4, "nvme             4242    14     0          1        1        EINTR          12.3 "
+				  "Device Self-test stc=0x1 (Short device self-test)\n" },
+		{ 0x7f, 0xffffffff, 0xdeadbeef, 0,
+		  "nvme             4242    7f     0          ffffffff deadbeef 0              12.3 "
+		  "Fabrics Command fctype=0xff (Vendor Specific)\n" },
 	};
 	struct output_ctx ctx = { .time_style = TIME_WALL };
 	struct nvmetrace_record r = { .pid = 4242, .comm = "nvme", .latency_ns = 12345,
 				      .flags = NVMETRACE_F_COMPLETED };
-	char buf[256], *row;
+	char buf[512], *row;
 	size_t i, len;
 	FILE *f;
 
@@ -78,6 +87,7 @@ static void test_table_rows(void)
 		put(r.sqe, 0, cases[i].opcode, 1);
 		put(r.sqe, 4, cases[i].nsid, 4);
 		put(r.sqe, 40, cases[i].cdw10, 4);
+		r.status = cases[i].status;
 		f = fmemopen(buf, sizeof(buf), "w");
 		output_table.record(f, &r, &ctx);
 		fclose(f);

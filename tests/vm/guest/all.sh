@@ -70,8 +70,8 @@ workload() {
 	nvme set-feature /dev/nvme0 --feature-id=4 --value=0x17f >/dev/null
 	nvme io-passthru $NG --opcode=0x2 --namespace-id=1 --data-len=4096 --read \
 		--cdw10=8 --cdw12=7 >/dev/null 2>&1
-	nvme admin-passthru /dev/nvme0 --opcode=0xc4 >/dev/null 2>&1
-	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/dev/null 2>&1
+	nvme admin-passthru /dev/nvme0 --opcode=0xc4 >/tmp/cli.invalid 2>&1
+	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/tmp/cli.selftest 2>&1
 	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=10 count=1 iflag=direct 2>/dev/null
 	nvme id-ns /dev/$NS2 >/dev/null
 	echo go >/tmp/go		# the -p target runs now
@@ -173,7 +173,30 @@ t_all() {
 			grep -q "no BTF for the NVMe driver's types (module nvme_core)" /tmp/A.err
 	fi
 	check "table: -a columns" "$(head -n 1 /tmp/table.out)" \
-		[ "$(head -n 1 /tmp/table.out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10 STATUS LAT(us) DEVICE QID" ]
+		[ "$(head -n 1 /tmp/table.out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10 STATUS LAT(us) DEVICE QID DETAILS" ]
+
+	# --- decoded commands and statuses (DETAILS, JSON fields)
+	for want in \
+		' Read slba=800 nlb=8$' \
+		' Write slba=1600 nlb=8$' \
+		' Identify cns=0x1 (Identify Controller)$' \
+		' Identify cns=0 (Identify Namespace)$' \
+		' Get Log Page lid=0x2 (SMART / Health Information) numd=128 (512 B)$' \
+		' Get Features fid=0x7 (Number of Queues) sel=0 (Current)$' \
+		' Set Features fid=0x4 (Temperature Threshold) tmpth=383 tmpsel=0 thsel=0 (Over Temperature Threshold)$' \
+		' Device Self-test stc=0x1 (Short device self-test) -> Invalid Command Opcode, DNR$' \
+		' Vendor Specific -> Invalid Command Opcode, DNR$'; do
+		check "details:$want" "$(cat /tmp/table.out)" grep -q -- "$want" /tmp/table.out
+	done
+	check "json fields: get-log" "" has 'opcode=2 qid=0 lid=2 numd=128 numd_bytes=512'
+	check "json fields: get-log name" "" grep -q '"fields":{"lid":2,"lid_name":"SMART / Health Information","numd":128,"numd_bytes":512}' /tmp/A.out
+	check "json fields: read" "" has "comm=dd opcode=2 slba=800 nlb=8 opcode_name=read opcode_desc=Read queue_type=io"
+	check "json status name" "" grep -q '"opcode":196,.*"sct_name":"Generic Command Status","status_name":"Invalid Command Opcode"' /tmp/A.out
+	# nvme-cli names the same statuses (it prints them from libnvme too).
+	for cli in invalid selftest; do
+		check "status name as nvme-cli says it ($cli)" "$(cat /tmp/cli.$cli)" \
+			grep -q 'Invalid Command Opcode' /tmp/cli.$cli
+	done
 	check "table: as many rows as JSON" "" \
 		[ "$(($(wc -l </tmp/table.out) - 1))" -eq "$(wc -l </tmp/A.out)" ]
 

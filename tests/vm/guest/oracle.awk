@@ -15,6 +15,22 @@ function le_bytes(v,    i, out) {
 	}
 	return out
 }
+# The kernel's decoded field, rebuilt from nvmetrace's decoded fields.
+function decoded(k, key) {
+	if (!O[k, "has_fields"]) return "NOFIELDS"
+	if (key == "slba" || key == "cns" || key == "fid" || key == "sel" || key == "sv")
+		return O[k, "f." key] + 0
+	if (key == "len") return O[k, "f.nlb"] - 1
+	if (key == "ctrlid") return O[k, "f.cntid"] + 0
+	# The I/O control word: LR 15, FUA 14, PRINFO 13:10, DEAC/PIREMAP 9,
+	# STC 8, DTYPE 7:4.
+	if (key == "ctrl")
+		return O[k, "f.lr"] * 32768 + O[k, "f.fua"] * 16384 + O[k, "f.prinfo"] * 1024 + \
+		       (O[k, "f.deac"] + O[k, "f.piremap"]) * 512 + O[k, "f.stc"] * 256 + O[k, "f.dtype"] * 16
+	if (key == "dsmgmt") return O[k, "f.dsm"] + O[k, "f.dspec"] * 65536
+	return "SKIP"
+}
+
 # The value nvmetrace's record gives for a field the kernel printed.
 function ours_field(k, key,    c10, c11, c12, c13, c14, c15) {
 	c10 = O[k, "cdw10"]; c11 = O[k, "cdw11"]; c12 = O[k, "cdw12"]
@@ -36,6 +52,7 @@ function ours_field(k, key,    c10, c11, c12, c13, c14, c15) {
 	return "UNKNOWN"
 }
 BEGIN {
+	NFK = split("slba nlb cns cntid fid sel sv fua lr prinfo deac stc piremap dtype dsm dspec", FK, " ")
 	# Kernel names (include/linux/nvme.h show_*_opcode_name) -> opcode.
 	split("delete_sq=0 create_sq=1 get_log_page=2 delete_cq=4 create_cq=5 " \
 	      "identify=6 abort_cmd=8 set_features=9 get_features=10 " \
@@ -73,6 +90,13 @@ FNR == NR {
 	O[k, "retries"] = jraw($0, "retries")
 	O[k, "passthru"] = jraw($0, "passthru")
 	O[k, "state"] = jstr($0, "state")
+	# nvmetrace's decoded fields (the "fields" object), for the keys the
+	# kernel's own decoders print.
+	for (i = 1; i <= NFK; i++) {
+		v = jraw($0, FK[i])
+		O[k, "f." FK[i]] = v == "?" ? 0 : v == "true" ? 1 : v
+	}
+	O[k, "has_fields"] = index($0, "\"fields\":{") > 0
 	for (i = 10; i <= 15; i++)
 		O[k, "cdw" i] = jraw($0, "cdw" i)
 	next
@@ -159,6 +183,10 @@ function compare(S, C,    key, n, k, cmd, name, rest, want, np, parts, i, kv, go
 			got = ours_field(k, kv[1])
 			if (got == "UNKNOWN") { print "UNKNOWN field " kv[1] " in " what; bad++ }
 			else if (got != want_v) { print "DIFF " kv[1] " " got " != " want_v " " what; bad++ }
+			got = decoded(k, kv[1])
+			if (got != "SKIP" && got != want_v) {
+				print "DIFF decoded " kv[1] " " got " != kernel " want_v " " what; bad++
+			}
 		}
 	}
 	matched++
