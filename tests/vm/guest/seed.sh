@@ -27,7 +27,15 @@ $expect
 got
 $got" [ "$got" = "$expect" ]
 	check "seed[$mode] header" "bad header: $(head -n 1 /tmp/out)" \
-		[ "$(head -n 1 /tmp/out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10 STATUS LAT(us)" ]
+		[ "$(head -n 1 /tmp/out | tr -s ' ')" = "TIME COMM PID OPCODE COMMAND-ID NSID CDW10 STATUS LAT(us) DETAILS" ]
+	got=$(awk 'NR > 1 { sub(/^([^ ]+ +){9}/, ""); print }' /tmp/out)
+	expect="Identify cns=0 (Identify Namespace)
+Identify cns=0x3 (Namespace Identification Descriptor list)
+Device Self-test stc=0x1 (Short device self-test) -> Invalid Command Opcode, DNR"
+	check "seed[$mode] details" "expected
+$expect
+got
+$got" [ "$got" = "$expect" ]
 	# nvme list succeeds; QEMU rejects the self-test: DNR + Invalid Command Opcode.
 	got=$(awk 'NR > 1 { print $8 }' /tmp/out | tr '\n' ' ')
 	check "seed[$mode] status" "got $got" [ "$got" = "0 0 0x4001 " ]
