@@ -76,6 +76,11 @@ workload() {
 	nvme id-ns /dev/$NS2 >/dev/null
 	echo go >/tmp/go		# the -p target runs now
 	wait "$PTARGET"
+	# A controller reset: the driver deletes and re-creates its I/O queues
+	# (commands the kernel's tracepoint decodes), cancels the outstanding
+	# Asynchronous Event Request and posts a new one (in flight at exit).
+	nvme reset /dev/nvme0
+	sleep 1
 
 }
 
@@ -131,6 +136,10 @@ t_all() {
 	check "oracle: same commands as nvme:* tracepoints" "$(grep -v '^MATCH' /tmp/oracle.out)" \
 		grep -q '^SUMMARY matched=[0-9]* bad=0$' /tmp/oracle.out
 	check "oracle: the workload's commands seen" "matched $matched" [ "${matched:-0}" -ge 14 ]
+	for op in create_sq create_cq delete_sq delete_cq; do
+		check "oracle: reset's $op decoded as the kernel does" "$(grep "nvme_admin_$op" /tmp/oracle.out)" \
+			grep -q "^MATCH .*nvme_admin_$op" /tmp/oracle.out
+	done
 
 	# --- attach methods: tp_btf where the driver has BTF, raw_tp otherwise;
 	# forced raw_tp sees exactly the same commands
@@ -147,12 +156,16 @@ t_all() {
 	check "-a --attach=raw_tp: same commands" "$(diff /tmp/A.keys /tmp/raw.keys)" \
 		cmp -s /tmp/A.keys /tmp/raw.keys
 
-	# --- who submitted: the workload's processes, never a kernel worker,
-	# even where the kernel's own trace shows a worker dispatching
-	workers=$(grep -c 'kworker.*nvme_setup_cmd:' /tmp/kernel.trace)
-	check "submitter is the process, not the dispatching worker ($workers dispatched by workers)" \
-		"$(grep -vE '"comm":"(dd|nvme)"' /tmp/A.out)" \
-		awk '!/"comm":"(dd|nvme)"/ { bad = 1 } END { exit bad }' /tmp/A.out
+	# --- who submitted: every I/O and passthrough command is charged to a
+	# workload process, never to a kernel worker, even where the kernel's
+	# own trace shows a worker dispatching it (the reset's own admin
+	# commands do come from a worker)
+	workers=$(grep -c 'kworker.*nvme_setup_cmd: .*disk=' /tmp/kernel.trace)
+	check "submitter is the process, not the dispatching worker ($workers I/O dispatched by workers)" \
+		"$(grep -E '"passthru":true|"queue_type":"io"' /tmp/A.out | grep -vE '"comm":"(dd|nvme)"')" \
+		awk '/"passthru":true|"queue_type":"io"/ && !/"comm":"(dd|nvme)"/ { bad = 1 } END { exit bad }' /tmp/A.out
+	check "the reset's commands are the kernel's own (a worker)" "" \
+		grep -q '"comm":"kworker/[^"]*",.*"opcode_name":"create_sq"' /tmp/A.out
 
 	# --- known commands, exact fields
 	has() { has_in /tmp/A.out "$1"; }

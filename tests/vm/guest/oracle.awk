@@ -16,7 +16,7 @@ function le_bytes(v,    i, out) {
 	return out
 }
 # The kernel's decoded field, rebuilt from nvmetrace's decoded fields.
-function decoded(k, key) {
+function decoded(k, key, name) {
 	if (!O[k, "has_fields"]) return "NOFIELDS"
 	if (key == "slba" || key == "cns" || key == "fid" || key == "sel" || key == "sv")
 		return O[k, "f." key] + 0
@@ -28,11 +28,17 @@ function decoded(k, key) {
 		return O[k, "f.lr"] * 32768 + O[k, "f.fua"] * 16384 + O[k, "f.prinfo"] * 1024 + \
 		       (O[k, "f.deac"] + O[k, "f.piremap"]) * 512 + O[k, "f.stc"] * 256 + O[k, "f.dtype"] * 16
 	if (key == "dsmgmt") return O[k, "f.dsm"] + O[k, "f.dspec"] * 65536
+	if (key == "sqid") return O[k, "f.qid"] + 0
+	if (key == "qsize") return O[k, "f.qsize"] - 1
+	if (key == "cqid") return name == "nvme_admin_create_sq" ? O[k, "f.cqid"] + 0 : O[k, "f.qid"] + 0
+	if (key == "sq_flags") return O[k, "f.pc"] + O[k, "f.qprio"] * 2
+	if (key == "cq_flags") return O[k, "f.pc"] + O[k, "f.ien"] * 2
+	if (key == "irq_vector") return O[k, "f.iv"] + 0
 	return "SKIP"
 }
 
 # The value nvmetrace's record gives for a field the kernel printed.
-function ours_field(k, key,    c10, c11, c12, c13, c14, c15) {
+function ours_field(k, key, name,    c10, c11, c12, c13, c14, c15) {
 	c10 = O[k, "cdw10"]; c11 = O[k, "cdw11"]; c12 = O[k, "cdw12"]
 	c13 = O[k, "cdw13"]; c14 = O[k, "cdw14"]; c15 = O[k, "cdw15"]
 	if (key == "slba") return c10 + c11 * 4294967296
@@ -46,13 +52,20 @@ function ours_field(k, key,    c10, c11, c12, c13, c14, c15) {
 	if (key == "sel") return int(c10 / 256) % 8
 	if (key == "sv") return int(c10 / 2147483648)
 	if (key == "cdw11") return c11
+	# Queue creation and deletion (a controller reset does them)
+	if (key == "sqid") return c10 % 65536
+	if (key == "qsize") return int(c10 / 65536)
+	if (key == "sq_flags" || key == "cq_flags") return c11 % 65536
+	if (key == "irq_vector") return int(c11 / 65536)
+	if (key == "cqid") return name == "nvme_admin_create_sq" ? int(c11 / 65536) : c10 % 65536
 	if (key == "cdw10")
 		return le_bytes(c10) " " le_bytes(c11) " " le_bytes(c12) " " \
 		       le_bytes(c13) " " le_bytes(c14) " " le_bytes(c15)
 	return "UNKNOWN"
 }
 BEGIN {
-	NFK = split("slba nlb cns cntid fid sel sv fua lr prinfo deac stc piremap dtype dsm dspec", FK, " ")
+	NFK = split("slba nlb cns cntid fid sel sv fua lr prinfo deac stc piremap dtype dsm dspec " \
+		    "qid qsize cqid qprio pc ien iv", FK, " ")
 	# Kernel names (include/linux/nvme.h show_*_opcode_name) -> opcode.
 	split("delete_sq=0 create_sq=1 get_log_page=2 delete_cq=4 create_cq=5 " \
 	      "identify=6 abort_cmd=8 set_features=9 get_features=10 " \
@@ -92,8 +105,10 @@ FNR == NR {
 	O[k, "state"] = jstr($0, "state")
 	# nvmetrace's decoded fields (the "fields" object), for the keys the
 	# kernel's own decoders print.
+	fpart = substr($0, index($0, "\"fields\":{"))
+	fpart = substr(fpart, 1, index(fpart, "}"))
 	for (i = 1; i <= NFK; i++) {
-		v = jraw($0, FK[i])
+		v = jraw(fpart, FK[i])
 		O[k, "f." FK[i]] = v == "?" ? 0 : v == "true" ? 1 : v
 	}
 	O[k, "has_fields"] = index($0, "\"fields\":{") > 0
@@ -180,10 +195,10 @@ function compare(S, C,    key, n, k, cmd, name, rest, want, np, parts, i, kv, go
 		for (i = 1; i <= np; i++) {
 			split(parts[i], kv, "=")
 			want_v = hex2num(kv[2])
-			got = ours_field(k, kv[1])
+			got = ours_field(k, kv[1], name)
 			if (got == "UNKNOWN") { print "UNKNOWN field " kv[1] " in " what; bad++ }
 			else if (got != want_v) { print "DIFF " kv[1] " " got " != " want_v " " what; bad++ }
-			got = decoded(k, kv[1])
+			got = decoded(k, kv[1], name)
 			if (got != "SKIP" && got != want_v) {
 				print "DIFF decoded " kv[1] " " got " != kernel " want_v " " what; bad++
 			}
