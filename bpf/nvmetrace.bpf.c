@@ -334,7 +334,10 @@ static __always_inline void on_setup(struct request *req, const void *cmd)
 	struct submitter *who;
 	__u64 key = (__u64)req;
 
-	if (!r)
+	/* tp_btf arguments are trusted_ptr_or_null on newer kernels (6.12):
+	 * no pointer arithmetic before a NULL check.
+	 */
+	if (!r || !req)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_REQUEST;
@@ -367,11 +370,14 @@ static __always_inline void on_setup(struct request *req, const void *cmd)
 
 static __always_inline void on_complete(struct request *req)
 {
-	struct nvme_request *nr = nvme_req(req);
+	struct nvme_request *nr;
 	struct nvmetrace_record *r;
 	__u64 key = (__u64)req;
 	__u16 status = 0;
 
+	if (!req)
+		return;
+	nr = nvme_req(req);
 	r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
 	if (!r) {
 		if (!filter_pid && !filter_comm_on && filter_ctrl < 0 &&
