@@ -26,6 +26,7 @@ struct request {
 	struct request_queue *q;
 	struct blk_mq_hw_ctx *mq_hctx;
 	int tag;
+	unsigned int __data_len;	/* blk_rq_bytes() */
 	struct gendisk *rq_disk;	/* before Linux 5.16 */
 } __attribute__((preserve_access_index));
 

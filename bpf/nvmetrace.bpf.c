@@ -21,6 +21,7 @@
 #include <bpf/bpf_core_read.h>
 #include "core_views.h"
 #include "../src/record.h"
+#include "../src/hist.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -40,6 +41,9 @@ const volatile __s32 filter_opcode = -1;
 const volatile __s32 filter_opcode_qtype = -1;	/* 0 admin, 1 I/O, -1 any */
 const volatile bool filter_failed = false;
 const volatile __u64 filter_min_ns = 0;
+/* -H/-S: aggregate here instead of sending records; group by these. */
+const volatile bool hist_mode = false;
+const volatile __u8 hist_by = 0;
 /* block:block_rq_insert lost its request_queue argument in Linux 5.11
  * (commit a54895fa057c); user space tells which prototype BTF shows.
  */
@@ -96,11 +100,30 @@ struct {
 	__type(value, struct nvmetrace_record);
 } nvmetrace_scratch SEC(".maps");
 
+/* Latency histograms by group (-H, -S). One entry until user space sizes
+ * it for histogram mode: preallocated maps cost memory even when unused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct hist_key);
+	__type(value, struct hist_val);
+} nvmetrace_hist SEC(".maps");
+
+/* A zeroed value to create histogram entries from (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist_val);
+} nvmetrace_hist_zero SEC(".maps");
+
 /* ---- counters (read by user space at exit) ---------------------------------- */
 __u64 lost_records = 0;		/* ring buffer full */
 __u64 lost_inflight = 0;	/* pairing map full: command not traced */
 __u64 replaced_inflight = 0;	/* setup again before completion (requeue) */
 __u64 unpaired_completions = 0;	/* completion without a traced setup */
+__u64 lost_hist = 0;		/* histogram map full: command not counted */
 
 /* ---- helpers ------------------------------------------------------------------- */
 static __always_inline struct nvmetrace_record *scratch(void)
@@ -191,6 +214,57 @@ static __always_inline void emit(const struct nvmetrace_record *src)
 	bpf_ringbuf_submit(r, 0);
 }
 
+/* Count a completed command in its group's histogram. */
+static __always_inline void aggregate(const struct nvmetrace_record *r)
+{
+	struct hist_key key;
+	struct hist_val *v;
+	__u32 zero = 0, slot;
+	__u64 lat = r->latency_ns;
+
+	hist_key_init(&key, r, hist_by);
+	v = bpf_map_lookup_elem(&nvmetrace_hist, &key);
+	if (!v) {
+		struct hist_val *z = bpf_map_lookup_elem(&nvmetrace_hist_zero, &zero);
+
+		if (!z)
+			return;
+		bpf_map_update_elem(&nvmetrace_hist, &key, z, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&nvmetrace_hist, &key);
+		if (!v) {
+			__sync_fetch_and_add(&lost_hist, 1);
+			return;
+		}
+	}
+	slot = hist_slot(lat);
+	if (slot >= HIST_SLOTS)
+		slot = HIST_SLOTS - 1;
+	__sync_fetch_and_add(&v->slots[slot], 1);
+	__sync_fetch_and_add(&v->count, 1);
+	__sync_fetch_and_add(&v->sum_ns, lat);
+	__sync_fetch_and_add(&v->bytes, r->data_len);
+	if (r->status)
+		__sync_fetch_and_add(&v->errors, 1);
+	/* Racy across CPUs (no compare-and-swap before Linux 5.12): a
+	 * concurrent update can lose an extreme; the slots cannot.
+	 */
+	if (!v->min_ns || lat < v->min_ns)
+		v->min_ns = lat;
+	if (lat > v->max_ns)
+		v->max_ns = lat;
+}
+
+/* A completed command: to user space, or into its histogram. */
+static __always_inline void complete(const struct nvmetrace_record *r)
+{
+	if (!keep_completion(r))
+		return;
+	if (hist_mode)
+		aggregate(r);
+	else
+		emit(r);
+}
+
 /* ---- passthrough calls: nvme_submit_user_cmd() ------------------------------ */
 /* static int nvme_submit_user_cmd(struct request_queue *q,
  *				   struct nvme_command *cmd, ...);
@@ -238,8 +312,7 @@ static __always_inline void user_cmd_return(long ret)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	if (keep_completion(r))
-		emit(r);
+	complete(r);
 	bpf_map_delete_elem(&nvmetrace_calls, &tid);
 }
 
@@ -314,6 +387,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 		r->qid = 0;
 	}
 	r->flags |= NVMETRACE_F_QID | NVMETRACE_F_QTYPE;
+	r->data_len = BPF_CORE_READ(req, __data_len);
 	if (bpf_core_field_exists(q->disk))
 		disk = BPF_CORE_READ(q, disk);
 	else if (bpf_core_field_exists(req->rq_disk))
@@ -406,8 +480,7 @@ static __always_inline void on_complete(struct request *req)
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	if (keep_completion(r))
-		emit(r);
+	complete(r);
 	bpf_map_delete_elem(&nvmetrace_inflight, &key);
 }
 

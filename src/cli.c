@@ -9,6 +9,7 @@
 #include <string.h>
 #include <bpf/libbpf_version.h>
 #include "cli.h"
+#include "report.h"
 
 #ifndef NVMETRACE_VERSION
 #define NVMETRACE_VERSION "0.0.0"
@@ -19,6 +20,7 @@
 
 struct env env = {
 	.attach = ATTACH_AUTO,
+	.hist_by = HIST_BY_DISK | HIST_BY_OPCODE,
 	.filter = {
 		.ctrl = -1,
 		.nsid = -1,
@@ -49,6 +51,10 @@ static const char doc[] =
 "  nvmetrace -a               # every command, with status and latency\n"
 "  nvmetrace -a -d nvme0n1 -o read -m 1000   # reads slower than 1 ms\n"
 "  nvmetrace -a --failed -j   # failed commands as JSON Lines\n"
+"  nvmetrace -a -H            # latency histograms per device and opcode\n"
+"  nvmetrace -a -S -i 1       # a summary every second\n"
+"  nvmetrace -a -w cap.nvmt   # record to a capture file\n"
+"  nvmetrace -r cap.nvmt -o read   # replay it, anywhere, no root\n"
 "  nvmetrace --list           # the kernel's NVMe attach points\n";
 
 enum {
@@ -56,6 +62,7 @@ enum {
 	OPT_LIST,
 	OPT_RINGBUF,
 	OPT_FAILED,
+	OPT_BY,
 };
 
 static const struct argp_option options[] = {
@@ -84,11 +91,31 @@ static const struct argp_option options[] = {
 
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "json", 'j', NULL, 0, "JSON Lines: one object per command (docs/json.md)", 0 },
+	{ "write", 'w', "FILE", 0,
+	  "Record raw records to capture FILE (created 0600; - for stdout) "
+	  "instead of printing them", 0 },
+	{ "read", 'r', "FILE", 0,
+	  "Replay capture FILE (- for stdin) into any output, with the same "
+	  "filters; needs no privileges", 0 },
 	{ "time", 'T', "STYLE", 0,
 	  "Timestamps: wall (HH:MM:SS, default), iso (date and microseconds), "
 	  "rel (seconds since start) or ns (raw monotonic nanoseconds)", 0 },
 
-	{ NULL, 0, NULL, 0, "Information:", 4 },
+	{ NULL, 0, NULL, 0, "Aggregation (in the kernel; with -r, from the capture):", 4 },
+	{ "hist", 'H', NULL, 0,
+	  "Latency histograms with count, min, mean, max, p50, p90, p99, p99.9 "
+	  "per group, instead of one line per command", 0 },
+	{ "by", OPT_BY, "LIST", 0,
+	  "Group histograms by a comma list of disk, ctrl, qid, opcode, status, "
+	  "comm (default disk,opcode)", 0 },
+	{ "summary", 'S', NULL, 0,
+	  "Per device and opcode: commands/s, MB/s, latency, errors by status, "
+	  "commands in flight", 0 },
+	{ "interval", 'i', "SECONDS", 0,
+	  "Print and reset every SECONDS (then an optional COUNT argument stops "
+	  "after COUNT reports); default: once, at exit", 0 },
+
+	{ NULL, 0, NULL, 0, "Information:", 5 },
 	{ "list", OPT_LIST, "GLOB", OPTION_ARG_OPTIONAL,
 	  "List the NVMe attach points of the running kernel and exit; GLOB "
 	  "filters them (default: functions matching *nvme*cmd* and all nvme "
@@ -237,14 +264,63 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			argp_error(state, "invalid --time '%s': expected wall, iso, rel or ns", arg);
 		break;
+	case 'H':
+		env.hist = true;
+		break;
+	case 'S':
+		env.summary = true;
+		break;
+	case OPT_BY:
+		env.hist_by = report_parse_by(arg);
+		if (env.hist_by < 0)
+			argp_error(state, "invalid --by '%s': expected a comma list of disk, ctrl, qid, opcode, status, comm", arg);
+		break;
+	case 'i':
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end || !(d >= 0.01) || d > 86400)
+			argp_error(state, "invalid --interval '%s': expected seconds from 0.01 to 86400", arg);
+		env.interval = d;
+		break;
+	case 'w':
+		if (!*arg)
+			argp_error(state, "invalid --write '': expected a file name or -");
+		env.write_file = arg;
+		break;
+	case 'r':
+		if (!*arg)
+			argp_error(state, "invalid --read '': expected a file name or -");
+		env.read_file = arg;
+		break;
 	case OPT_LIST:
 		env.list = true;
 		env.list_pattern = arg;
 		break;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
+		/* iostat style: -i SECONDS COUNT */
+		if (env.interval && !env.count && state->arg_num == 0 &&
+		    parse_ulong(arg, LONG_MAX, &v) && v)
+			env.count = (long)v;
+		else
+			argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
+		if (env.hist && env.summary)
+			argp_error(state, "-H and -S are two views: choose one");
+		if (env.interval && !env.hist && !env.summary)
+			argp_error(state, "--interval needs -H or -S");
+		if ((env.hist || env.summary) && env.write_file)
+			argp_error(state, "--write records raw records: -H and -S do not apply (use them when reading)");
+		if (env.read_file && env.interval)
+			argp_error(state, "--interval does not apply to --read: a capture is reported once");
+		if (env.read_file && (env.attach != ATTACH_AUTO || env.ringbuf_bytes || env.list))
+			argp_error(state, "--read replays a capture: --attach, --ringbuf-size and --list do not apply");
+		if (env.read_file && env.all)
+			argp_error(state, "--read replays what was recorded: -a does not apply");
+		if (env.write_file && env.json)
+			argp_error(state, "--write records raw records: -j does not apply (use -j when reading)");
+		if (env.read_file)
+			break;
 		if (!env.all && (env.attach == ATTACH_TP_BTF || env.attach == ATTACH_RAW_TP))
 			argp_error(state, "--attach=%s needs -a (passthrough calls use fentry or kprobe)",
 				   attach_mode_name(env.attach));

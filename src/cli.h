@@ -45,6 +45,13 @@ struct env {
 	bool list;
 	const char *list_pattern;	/* glob for --list, NULL: default set */
 	unsigned long ringbuf_bytes;	/* 0: the BPF object's default */
+	const char *write_file;		/* -w: capture to this file, "-" stdout */
+	const char *read_file;		/* -r: replay this capture, "-" stdin */
+	bool hist;			/* -H: latency histograms */
+	bool summary;			/* -S: per device and opcode summary */
+	int hist_by;			/* HIST_BY_* for -H */
+	double interval;		/* -i: seconds between reports, 0: at exit */
+	long count;			/* reports to print with -i, 0: unlimited */
 	struct filters filter;
 };
 

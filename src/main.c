@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "list.h"
+#include "replay.h"
 #include "trace.h"
 
 /* libbpf's own messages are shown with -v only. */
@@ -20,5 +21,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	if (env.list)
 		return list_run(env.list_pattern);
+	if (env.read_file)
+		return replay_run();
 	return trace_run();
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include "capture.h"
 #include "decode.h"
 #include "fields.h"
 #include "kernel.h"
@@ -256,9 +258,9 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 	else
 		fputs("null", f);
 	if (r->flags & NVMETRACE_F_QID)
-		fprintf(f, ",\"qid\":%u,\"tag\":%u", r->qid, r->tag);
+		fprintf(f, ",\"qid\":%u,\"tag\":%u,\"data_len\":%u", r->qid, r->tag, r->data_len);
 	else
-		fputs(",\"qid\":null,\"tag\":null", f);
+		fputs(",\"qid\":null,\"tag\":null,\"data_len\":null", f);
 	fprintf(f, ",\"opcode\":%u,\"opcode_name\":", sqe.opcode);
 	opname = nvme_opcode_short(qtype, sqe.opcode);
 	if (opname)
@@ -306,3 +308,68 @@ const struct output output_json = {
 	.header = json_header,
 	.record = json_record,
 };
+
+/* ---- sinks ------------------------------------------------------------------- */
+
+int sink_open(struct sink *s, bool all, int64_t mono_to_real_ns, uint64_t start_ns)
+{
+	struct capture_info info;
+
+	memset(s, 0, sizeof(*s));
+	s->out = env.json ? &output_json : &output_table;
+	s->ctx.time_style = env.time_style;
+	s->ctx.all = all;
+	s->ctx.mono_to_real_ns = mono_to_real_ns;
+	s->ctx.start_ns = start_ns;
+	if (env.write_file) {
+		capture_info_local(&info, all, mono_to_real_ns, start_ns);
+		s->capture = capture_create(env.write_file, &info);
+		if (!s->capture) {
+			fprintf(stderr, "nvmetrace: failed to create capture %s: %s\n",
+				env.write_file, strerror(errno));
+			return -1;
+		}
+		return sink_flush(s);
+	}
+	s->out->header(stdout, &s->ctx);
+	return sink_flush(s);
+}
+
+void sink_record(struct sink *s, const struct nvmetrace_record *r)
+{
+	int err;
+
+	if (!s->capture) {
+		s->out->record(stdout, r, &s->ctx);
+		return;
+	}
+	err = capture_write_record(s->capture, r);
+	if (err && !s->error)
+		s->error = -err;
+}
+
+int sink_flush(struct sink *s)
+{
+	FILE *f = s->capture ? s->capture : stdout;
+
+	if (fflush(f) && !s->error)
+		s->error = errno ? errno : EIO;
+	if (s->error == -1)
+		return -1;
+	if (s->error) {
+		fprintf(stderr, "nvmetrace: failed to write %s: %s\n",
+			s->capture && strcmp(env.write_file, "-") ? env.write_file : "stdout",
+			strerror(s->error));
+		s->error = -1;	/* said once */
+		return -1;
+	}
+	return 0;
+}
+
+void sink_close(struct sink *s)
+{
+	sink_flush(s);
+	if (s->capture && s->capture != stdout)
+		fclose(s->capture);
+	s->capture = NULL;
+}

@@ -36,4 +36,23 @@ extern const struct output output_json;
 void output_format_time(char *buf, size_t len, uint64_t ts_ns,
 			const struct output_ctx *ctx);
 
+
+/* Where records go: a printing backend on stdout, or a capture file (-w). */
+struct sink {
+	const struct output *out;
+	FILE *capture;			/* non-NULL: -w */
+	struct output_ctx ctx;
+	int error;			/* first capture write error (errno) */
+};
+
+/* Open the sink env asks for (-j, -w) with this clock reference; writes
+ * the table header or the capture header. Returns 0 or prints one line
+ * and returns -1.
+ */
+int sink_open(struct sink *s, bool all, int64_t mono_to_real_ns, uint64_t start_ns);
+void sink_record(struct sink *s, const struct nvmetrace_record *r);
+/* Flush; report a write error once. Returns 0 or -1. */
+int sink_flush(struct sink *s);
+void sink_close(struct sink *s);
+
 #endif /* NVMETRACE_OUTPUT_H */

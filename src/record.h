@@ -51,7 +51,8 @@ struct nvmetrace_record {
 	__u8 source;			/* NVMETRACE_SRC_* */
 	__u8 retries;			/* nvme_req(req)->retries */
 	__u8 nvme_flags;		/* nvme_req(req)->flags */
-	__u8 __pad[5];
+	__u8 __pad;
+	__u32 data_len;			/* bytes the request transfers (-a) */
 	char comm[NVMETRACE_COMM_LEN];	/* submitter's command name */
 	char disk[NVMETRACE_DISK_LEN];	/* "nvme0n1"; "" for admin commands */
 	__u8 sqe[NVME_SQE_SIZE];	/* the submission queue entry, as built */

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "kernel.h"
 #include "output.h"
+#include "report.h"
 #include "trace.h"
 #include "nvmetrace.skel.h"
 
@@ -17,6 +18,9 @@
  * flag again; signals interrupt it earlier anyway.
  */
 #define POLL_TIMEOUT_MS 200
+
+/* Histogram groups in the kernel (-H/-S): ~5 KiB each, preallocated. */
+#define HIST_MAX_GROUPS 1024
 
 static volatile sig_atomic_t exiting;
 
@@ -29,8 +33,7 @@ static void on_signal(int sig)
 struct session {
 	struct nvmetrace_bpf *skel;
 	struct ring_buffer *rb;
-	const struct output *out;
-	struct output_ctx ctx;
+	struct sink sink;
 	enum attach_mode method;
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
@@ -73,7 +76,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct nvmetrace_record))
 		return 0;
-	s->out->record(stdout, data, &s->ctx);
+	sink_record(&s->sink, data);
 	return 0;
 }
 
@@ -101,6 +104,13 @@ static void configure(struct session *s)
 	ro->filter_min_ns = f->min_ns;
 	n = kernel_tp_nargs("block_rq_insert", NULL);
 	ro->rq_insert_has_q = n == 2;
+	if (env.hist || env.summary) {
+		ro->hist_mode = true;
+		/* The summary names errors by status. */
+		ro->hist_by = env.summary ? HIST_BY_DISK | HIST_BY_OPCODE | HIST_BY_STATUS :
+					    (__u8)env.hist_by;
+		bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist, HIST_MAX_GROUPS);
+	}
 	if (env.ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.nvmetrace_rb, env.ringbuf_bytes);
 }
@@ -302,22 +312,20 @@ static int cmp_ts(const void *a, const void *b)
 	return ra->ts_ns < rb->ts_ns ? -1 : ra->ts_ns > rb->ts_ns;
 }
 
-/* Commands still in flight when tracing stopped: print them, oldest first,
- * marked as such, so none is silently dropped.
+/* The commands in flight now (the pairing map), oldest first, marked as
+ * such with their age as latency. Returns the count; *out is malloc'ed.
  */
-static int report_inflight(struct session *s)
+static int collect_inflight(struct session *s, struct nvmetrace_record **out)
 {
 	struct bpf_map *map = env.all ? s->skel->maps.nvmetrace_inflight :
 					s->skel->maps.nvmetrace_calls;
-	int fd = bpf_map__fd(map), n = 0, cap = 0;
+	int fd = bpf_map__fd(map), n = 0, cap = 0, i;
 	struct nvmetrace_record *recs = NULL, *tmp;
-	__u64 key, next, *prev = NULL;
+	/* Keys are u64 (request) or u32 (thread id); u64 holds either. */
+	__u64 key = 0, next = 0, *prev = NULL;
 	struct timespec now;
 	__u64 now_ns;
-	int i;
 
-	/* Keys are u64 (request) or u32 (thread id); u64 holds either. */
-	key = next = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -333,22 +341,132 @@ static int report_inflight(struct session *s)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
-	qsort(recs, n, sizeof(*recs), cmp_ts);
+	if (n)
+		qsort(recs, n, sizeof(*recs), cmp_ts);
 	for (i = 0; i < n; i++) {
 		recs[i].flags |= NVMETRACE_F_INFLIGHT;
 		recs[i].latency_ns = now_ns > recs[i].ts_ns ? now_ns - recs[i].ts_ns : 0;
-		s->out->record(stdout, &recs[i], &s->ctx);
 	}
+	*out = recs;
+	return n;
+}
+
+/* Commands still in flight when tracing stopped: printed, so none is
+ * silently dropped.
+ */
+static int report_inflight(struct session *s)
+{
+	struct nvmetrace_record *recs;
+	int i, n = collect_inflight(s, &recs);
+
+	for (i = 0; i < n; i++)
+		sink_record(&s->sink, &recs[i]);
 	free(recs);
 	return n;
 }
 
+static __u64 now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
+}
+
+/* -H/-S: read the kernel's histograms (and, for -S, what is in flight),
+ * print them, and reset them for the next interval.
+ */
+static void print_report(struct session *s, double seconds)
+{
+	int fd = bpf_map__fd(s->skel->maps.nvmetrace_hist);
+	struct report rep = {}, infl = { .by = HIST_BY_DISK };
+	struct nvmetrace_record *recs;
+	struct hist_key key, next, *prev = NULL;
+	static struct hist_val val;
+	char ts[16];
+	time_t t = time(NULL);
+	struct tm tm;
+	int i, n;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &val))
+			report_merge(&rep, &next, &val);
+		key = next;
+		prev = &key;
+	}
+	/* Delete what was read; counts added meanwhile go to the next. */
+	for (i = 0; i < (int)rep.n; i++)
+		bpf_map_delete_elem(fd, &rep.groups[i].key);
+	if (env.interval && !env.json) {
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		printf("%s\n", ts);
+	}
+	if (env.summary) {
+		n = collect_inflight(s, &recs);
+		for (i = 0; i < n; i++) {
+			hist_key_init(&key, &recs[i], HIST_BY_DISK);
+			memset(&val, 0, sizeof(val));
+			val.count = 1;
+			report_merge(&infl, &key, &val);
+		}
+		free(recs);
+		report_print_summary(stdout, &rep, seconds > 0 ? seconds : 1, env.json, &infl);
+	} else {
+		report_print_hist(stdout, &rep, env.json);
+	}
+	if (!env.json)
+		putchar('\n');
+	fflush(stdout);
+	report_free(&rep);
+	report_free(&infl);
+}
+
+/* The aggregation loop: print every interval (or once at the end). */
+static int hist_loop(struct session *s)
+{
+	__u64 start = now_ns(), last = start, next = start + (__u64)(env.interval * 1e9);
+	long printed = 0;
+	int err, timeout;
+
+	fprintf(stderr, "nvmetrace: aggregating in the kernel; %s\n", env.interval ?
+		"printing every interval (Ctrl-C to stop)" : "Ctrl-C prints the report");
+	while (!exiting) {
+		timeout = POLL_TIMEOUT_MS;
+		if (env.interval) {
+			__u64 t = now_ns();
+
+			if (t >= next) {
+				print_report(s, (t - last) / 1e9);
+				last = t;
+				next += (__u64)(env.interval * 1e9);
+				if (env.count && ++printed >= env.count)
+					return 0;
+				continue;
+			}
+			if ((next - t) / 1000000 < (__u64)timeout)
+				timeout = (int)((next - t) / 1000000) + 1;
+		}
+		err = ring_buffer__poll(s->rb, timeout);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "nvmetrace: failed to read ring buffer: %s\n", strerror(-err));
+			return 1;
+		}
+	}
+	/* Stopped by a signal: what was counted since the last report. */
+	nvmetrace_bpf__detach(s->skel);
+	print_report(s, (now_ns() - last) / 1e9);
+	return 0;
+}
+
 int trace_run(void)
 {
-	struct session s = { .out = env.json ? &output_json : &output_table };
+	struct session s = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct nvmetrace_bpf__bss *bss;
-	int err, inflight, ret = 1;
+	struct output_ctx clock;
+	bool sink_ready = false;
+	int err, inflight = 0, ret = 1;
 
 	/* No SA_RESTART: a signal must wake ring_buffer__poll() at once. */
 	sigaction(SIGINT, &sa, NULL);
@@ -369,11 +487,14 @@ int trace_run(void)
 			strerror(errno));
 		goto out;
 	}
-	s.ctx.time_style = env.time_style;
-	s.ctx.all = env.all;
-	output_ctx_init_clock(&s.ctx);
-	s.out->header(stdout, &s.ctx);
-	fflush(stdout);
+	if (env.hist || env.summary) {
+		ret = hist_loop(&s);
+		goto out;
+	}
+	output_ctx_init_clock(&clock);
+	if (sink_open(&s.sink, env.all, clock.mono_to_real_ns, clock.start_ns))
+		goto out;
+	sink_ready = true;
 
 	while (!exiting) {
 		err = ring_buffer__poll(s.rb, POLL_TIMEOUT_MS);
@@ -384,17 +505,20 @@ int trace_run(void)
 				strerror(-err));
 			goto out;
 		}
-		if (err > 0)
-			fflush(stdout);
+		if (err > 0 && sink_flush(&s.sink))
+			goto out;
 	}
 	ret = 0;
 out:
 	/* Detach first so the counts are final, then drain what is left. */
 	nvmetrace_bpf__detach(s.skel);
-	if (s.rb)
+	if (sink_ready) {
 		ring_buffer__consume(s.rb);
-	inflight = report_inflight(&s);
-	fflush(stdout);
+		inflight = report_inflight(&s);
+		if (sink_flush(&s.sink))
+			ret = 1;
+		sink_close(&s.sink);
+	}
 	bss = s.skel->bss;
 	if (inflight)
 		fprintf(stderr, "nvmetrace: %d command%s still in flight at exit (listed as inflight)\n",
@@ -402,6 +526,9 @@ out:
 	if (bss->lost_records)
 		fprintf(stderr, "nvmetrace: lost %llu events\n",
 			(unsigned long long)bss->lost_records);
+	if (bss->lost_hist)
+		fprintf(stderr, "nvmetrace: %llu commands not counted: too many histogram groups\n",
+			(unsigned long long)bss->lost_hist);
 	if (bss->lost_inflight)
 		fprintf(stderr, "nvmetrace: %llu commands not traced: too many in flight\n",
 			(unsigned long long)bss->lost_inflight);

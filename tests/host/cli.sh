@@ -55,6 +55,22 @@ expect "--time bogus" 2 "nvmetrace: invalid --time 'bogus': expected wall, iso, 
 expect "--qid without -a" 2 "nvmetrace: --qid needs -a (passthrough calls are seen before the driver picks a queue)" -q 1
 expect "--device without -a" 2 "nvmetrace: --device needs -a (passthrough calls are seen before the driver resolves the device)" -d nvme0
 expect "--attach=raw_tp without -a" 2 "nvmetrace: --attach=raw_tp needs -a (passthrough calls use fentry or kprobe)" --attach=raw_tp
+expect "-H with -S" 2 "nvmetrace: -H and -S are two views: choose one" -a -H -S
+expect "-i without -H/-S" 2 "nvmetrace: --interval needs -H or -S" -a -i 1
+expect "-i zero" 2 "nvmetrace: invalid --interval '0': expected seconds from 0.01 to 86400" -a -H -i 0
+expect "-i text" 2 "nvmetrace: invalid --interval 'x': expected seconds from 0.01 to 86400" -a -H -i x
+expect "COUNT without -i" 2 "nvmetrace: unexpected argument '5'" -a -H 5
+expect "COUNT zero" 2 "nvmetrace: unexpected argument '0'" -a -H -i 1 0
+expect "--by bogus" 2 "nvmetrace: invalid --by 'disk,bogus': expected a comma list of disk, ctrl, qid, opcode, status, comm" -a -H --by=disk,bogus
+expect "-w with -H" 2 "nvmetrace: --write records raw records: -H and -S do not apply (use them when reading)" -a -H -w /tmp/x
+expect "-w with -j" 2 "nvmetrace: --write records raw records: -j does not apply (use -j when reading)" -a -j -w /tmp/x
+expect "-w empty" 2 "nvmetrace: invalid --write '': expected a file name or -" -w ''
+expect "-r with -i" 2 "nvmetrace: --interval does not apply to --read: a capture is reported once" -r x -H -i 1
+expect "-r with -a" 2 "nvmetrace: --read replays what was recorded: -a does not apply" -r x -a
+expect "-r with --attach" 2 "nvmetrace: --read replays a capture: --attach, --ringbuf-size and --list do not apply" -r x --attach=kprobe
+expect "-r missing file" 1 "nvmetrace: failed to open /nonexistent.nvmt: No such file or directory" -r /nonexistent.nvmt
+expect "-r foreign file" 1 "nvmetrace: failed to read /etc/passwd: not an nvmetrace capture file" -r /etc/passwd
+expect "-r empty stdin" 1 "nvmetrace: failed to read stdin: not an nvmetrace capture file" -r -
 expect "--attach=kprobe with -a" 2 "nvmetrace: --attach=kprobe cannot be used with -a (use tp_btf or raw_tp)" -a --attach=kprobe
 
 # --- help and version ----------------------------------------------------------
@@ -79,4 +95,27 @@ else
 	expect "no nvme driver" 1 "nvmetrace: nvme_submit_user_cmd not found: is the nvme driver loaded?"
 	expect "no nvme driver, --attach=kprobe" 1 "nvmetrace: nvme_submit_user_cmd not found: is the nvme driver loaded?" --attach=kprobe
 	expect "no nvme driver, -a" 1 "nvmetrace: tracepoint nvme:nvme_setup_cmd not found: is the nvme driver loaded?" -a
+fi
+
+# --- --help and the man page describe the same options -----------------------
+man=$(cd "$(dirname "$0")/../.." && pwd)/man/nvmetrace.8
+opts=$("$bin" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+missing=""
+for o in $opts; do
+	# groff writes "--name" as "\-\-name"
+	grep -q -- "$(printf '%s' "$o" | sed 's/-/\\\\-/g')" "$man" || missing="$missing $o"
+done
+if [ -z "$missing" ]; then
+	pass "every --help option is in the man page ($(echo $opts | wc -w))"
+else
+	fail "every --help option is in the man page" "missing:$missing"
+fi
+missing=""
+for o in $(grep -oE -- '\\-\\-[a-z][a-z-]+' "$man" | sed 's/\\//g' | sort -u); do
+	"$bin" --help | grep -q -- "$o" || missing="$missing $o"
+done
+if [ -z "$missing" ]; then
+	pass "every man page option is in --help"
+else
+	fail "every man page option is in --help" "missing:$missing"
 fi

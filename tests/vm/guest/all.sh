@@ -72,7 +72,9 @@ workload() {
 		--cdw10=8 --cdw12=7 >/dev/null 2>&1
 	nvme admin-passthru /dev/nvme0 --opcode=0xc4 >/tmp/cli.invalid 2>&1
 	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/tmp/cli.selftest 2>&1
-	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=10 count=1 iflag=direct 2>/dev/null
+	# Namespace 2 is throttled to 2 IOPS: these reads take ~0.5 s each,
+	# far above everything else (the -m test relies on it).
+	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=10 count=3 iflag=direct 2>/dev/null
 	nvme id-ns /dev/$NS2 >/dev/null
 	echo go >/tmp/go		# the -p target runs now
 	wait "$PTARGET"
@@ -109,7 +111,7 @@ t_all() {
 	bg opname -a -j -o read
 	bg opnum -a -j -o 0x2
 	bg failed -a -j --failed
-	bg slow -a -j -m 300
+	bg slow -a -j -m 200000
 	bg table -a
 	bg raw -a -j --attach=raw_tp
 	bg_wait_attached
@@ -223,11 +225,13 @@ t_all() {
 	t_filter opname 'opcode=2 io=1'
 	t_filter opnum 'opcode=2'
 	t_filter failed 'failed=1'
-	# Latency: the two instances time each command separately, so only
-	# commands clearly above or below 300 us are judged.
-	MIN=300 MARGIN=50 jawk slow /tmp/A.out /tmp/slow.out >/tmp/slow.check
-	check "filter -m 300: keeps slower, drops faster" "$(cat /tmp/slow.check)" \
-		grep -q '^OK' /tmp/slow.check
+	# Latency: the instances time each command separately (and a dozen
+	# programs run on each event under TCG), so only commands clearly
+	# above or below 200 ms are judged: the throttled reads of namespace
+	# 2 (~500 ms) must be kept, everything else (< 100 ms) dropped.
+	MIN=200000 MARGIN=100000 jawk slow /tmp/A.out /tmp/slow.out >/tmp/slow.check
+	check "filter -m 200000: keeps slower, drops faster" "$(cat /tmp/slow.check)" \
+		grep -q '^OK [1-9][0-9]* slower kept, [1-9][0-9]* faster dropped' /tmp/slow.check
 	if ! nvme_btf; then
 		nvmetrace -a -d nvme0 >/tmp/out 2>/tmp/err
 		rc=$?
@@ -242,7 +246,7 @@ t_inflight() {
 	start_tracer -a -j -v || { fail "inflight start" "$(cat /tmp/err)"; return; }
 	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=30 count=100 iflag=direct 2>/dev/null &
 	slowdd=$!
-	sleep 2
+	sleep 3
 	stop_tracer INT
 	kill $slowdd
 	wait $slowdd

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Capture file format, version 1 (docs/capture.md). Little-endian, as the
+ * records are written by the BPF side of a little-endian host; a file from
+ * a host of the other byte order is refused by its byte-order mark.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+#include "capture.h"
+
+/* Header layout: byte offsets. */
+enum {
+	H_MAGIC		= 0,	/* char[8] */
+	H_VERSION	= 8,	/* u16 */
+	H_HEADER_SIZE	= 10,	/* u16 */
+	H_BYTE_ORDER	= 12,	/* u32 */
+	H_RECORD_SIZE	= 16,	/* u32 */
+	H_FLAGS		= 20,	/* u32 */
+	H_MONO_TO_REAL	= 24,	/* s64 */
+	H_START_NS	= 32,	/* u64 */
+	H_NVMETRACE	= 40,	/* char[24] */
+	H_KERNEL	= 64,	/* char[65] */
+	H_HOSTNAME	= 129,	/* char[65] */
+	H_CRC		= 252,	/* u32: CRC-32 of bytes 0..251 */
+};
+
+#define FRAME_SIZE 8	/* u32 length, u32 CRC-32 of the record */
+
+static uint32_t crc(const void *p, size_t n)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
+}
+
+int capture_write_header(FILE *f, const struct capture_info *info)
+{
+	unsigned char h[CAPTURE_HEADER_SIZE] = {};
+	uint16_t v16;
+	uint32_t v32;
+
+	memcpy(h + H_MAGIC, CAPTURE_MAGIC, 8);
+	v16 = CAPTURE_VERSION;
+	memcpy(h + H_VERSION, &v16, 2);
+	v16 = CAPTURE_HEADER_SIZE;
+	memcpy(h + H_HEADER_SIZE, &v16, 2);
+	v32 = CAPTURE_BYTE_ORDER;
+	memcpy(h + H_BYTE_ORDER, &v32, 4);
+	v32 = sizeof(struct nvmetrace_record);
+	memcpy(h + H_RECORD_SIZE, &v32, 4);
+	memcpy(h + H_FLAGS, &info->flags, 4);
+	memcpy(h + H_MONO_TO_REAL, &info->mono_to_real_ns, 8);
+	memcpy(h + H_START_NS, &info->start_ns, 8);
+	/* NUL-padded strings; the header's zeroes terminate them. */
+	memcpy(h + H_NVMETRACE, info->nvmetrace_version, strnlen(info->nvmetrace_version, 23));
+	memcpy(h + H_KERNEL, info->kernel_release, strnlen(info->kernel_release, 64));
+	memcpy(h + H_HOSTNAME, info->hostname, strnlen(info->hostname, 64));
+	v32 = crc(h, H_CRC);
+	memcpy(h + H_CRC, &v32, 4);
+	if (fwrite(h, sizeof(h), 1, f) != 1)
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+int capture_write_record(FILE *f, const struct nvmetrace_record *r)
+{
+	uint32_t frame[2] = { sizeof(*r), crc(r, sizeof(*r)) };
+
+	if (fwrite(frame, sizeof(frame), 1, f) != 1 || fwrite(r, sizeof(*r), 1, f) != 1)
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+int capture_open(struct capture_reader *rd, FILE *f, char *why, size_t why_len)
+{
+	unsigned char h[CAPTURE_HEADER_SIZE];
+	uint32_t v32, want_crc;
+	uint16_t hsize;
+	size_t n;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->f = f;
+	n = fread(h, 1, sizeof(h), f);
+	if (n < 16 || memcmp(h + H_MAGIC, CAPTURE_MAGIC, 8)) {
+		snprintf(why, why_len, ferror(f) ? "read error: %s" : "not an nvmetrace capture file",
+			 strerror(errno));
+		return -1;
+	}
+	memcpy(&rd->info.version, h + H_VERSION, 2);
+	memcpy(&hsize, h + H_HEADER_SIZE, 2);
+	memcpy(&v32, h + H_BYTE_ORDER, 4);
+	if (rd->info.version > CAPTURE_VERSION) {
+		snprintf(why, why_len, "written by a newer nvmetrace (capture format %u; "
+			 "this one reads format %u)", rd->info.version, CAPTURE_VERSION);
+		return -1;
+	}
+	if (rd->info.version == 0 || hsize != CAPTURE_HEADER_SIZE) {
+		snprintf(why, why_len, "corrupted header (format %u, header size %u)",
+			 rd->info.version, hsize);
+		return -1;
+	}
+	if (v32 != CAPTURE_BYTE_ORDER) {
+		snprintf(why, why_len, "written on a host of the other byte order");
+		return -1;
+	}
+	if (n < sizeof(h)) {
+		snprintf(why, why_len, "truncated header (%zu of %d bytes)", n, CAPTURE_HEADER_SIZE);
+		return -1;
+	}
+	memcpy(&want_crc, h + H_CRC, 4);
+	if (crc(h, H_CRC) != want_crc) {
+		snprintf(why, why_len, "corrupted header (CRC mismatch)");
+		return -1;
+	}
+	memcpy(&rd->info.record_size, h + H_RECORD_SIZE, 4);
+	if (rd->info.record_size != sizeof(struct nvmetrace_record)) {
+		snprintf(why, why_len, "corrupted header (record size %u, expected %zu)",
+			 rd->info.record_size, sizeof(struct nvmetrace_record));
+		return -1;
+	}
+	memcpy(&rd->info.flags, h + H_FLAGS, 4);
+	memcpy(&rd->info.mono_to_real_ns, h + H_MONO_TO_REAL, 8);
+	memcpy(&rd->info.start_ns, h + H_START_NS, 8);
+	memcpy(rd->info.nvmetrace_version, h + H_NVMETRACE, 23);
+	memcpy(rd->info.kernel_release, h + H_KERNEL, 64);
+	memcpy(rd->info.hostname, h + H_HOSTNAME, 64);
+	rd->offset = sizeof(h);
+	return 0;
+}
+
+enum capture_status capture_next(struct capture_reader *rd, struct nvmetrace_record *r)
+{
+	uint32_t frame[2];
+	size_t n;
+
+	n = fread(frame, 1, sizeof(frame), rd->f);
+	if (n == 0)
+		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_END;
+	if (n < sizeof(frame))
+		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_TRUNCATED;
+	if (frame[0] != rd->info.record_size)
+		return CAPTURE_CORRUPT;
+	n = fread(r, 1, sizeof(*r), rd->f);
+	if (n < sizeof(*r))
+		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_TRUNCATED;
+	if (crc(r, sizeof(*r)) != frame[1])
+		return CAPTURE_CORRUPT;
+	rd->offset += sizeof(frame) + sizeof(*r);
+	rd->records++;
+	return CAPTURE_OK;
+}
+
+FILE *capture_create(const char *path, const struct capture_info *info)
+{
+	FILE *f;
+	int fd, err;
+
+	if (!strcmp(path, "-")) {
+		f = stdout;
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return NULL;
+		/* O_CREAT's mode does not apply to a file that existed. */
+		if (fchmod(fd, 0600) || !(f = fdopen(fd, "wb"))) {
+			err = errno;
+			close(fd);
+			errno = err;
+			return NULL;
+		}
+	}
+	err = capture_write_header(f, info);
+	if (err) {
+		if (f != stdout)
+			fclose(f);
+		errno = -err;
+		return NULL;
+	}
+	return f;
+}
+
+void capture_info_local(struct capture_info *info, bool all,
+			int64_t mono_to_real_ns, uint64_t start_ns)
+{
+	struct utsname u;
+
+	memset(info, 0, sizeof(*info));
+	info->version = CAPTURE_VERSION;
+	info->record_size = sizeof(struct nvmetrace_record);
+	info->flags = all ? CAPTURE_F_ALL : 0;
+	info->mono_to_real_ns = mono_to_real_ns;
+	info->start_ns = start_ns;
+	snprintf(info->nvmetrace_version, sizeof(info->nvmetrace_version), "%s", NVMETRACE_VERSION);
+	if (!uname(&u)) {
+		snprintf(info->kernel_release, sizeof(info->kernel_release), "%s", u.release);
+		snprintf(info->hostname, sizeof(info->hostname), "%s", u.nodename);
+	}
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Latency histograms aggregated in the kernel (-H) and the summary (-S).
+ * Shared by bpf/ and src/: the group key, the value, and the slot maths.
+ * Include record.h first.
+ */
+#ifndef NVMETRACE_HIST_H
+#define NVMETRACE_HIST_H
+
+/* Log-linear slots: each power of two of nanoseconds is split in
+ * 2^HIST_SUB_BITS equal parts, so a slot's midpoint is within 1/32 (3.1%)
+ * of any value in it. Values from 2^HIST_MAX_SHIFT ns (18 minutes) up share
+ * the last slot.
+ */
+#define HIST_SUB_BITS	4
+#define HIST_SUBS	(1 << HIST_SUB_BITS)
+#define HIST_MAX_SHIFT	40
+#define HIST_SLOTS	((HIST_MAX_SHIFT - HIST_SUB_BITS + 1) * HIST_SUBS)
+
+/* hist_key fields that take part in grouping (--by). */
+enum {
+	HIST_BY_DISK	= 1u << 0,	/* disk, or controller for admin */
+	HIST_BY_CTRL	= 1u << 1,
+	HIST_BY_QID	= 1u << 2,
+	HIST_BY_OPCODE	= 1u << 3,
+	HIST_BY_STATUS	= 1u << 4,
+	HIST_BY_COMM	= 1u << 5,	/* process: pid and comm */
+};
+
+struct hist_key {
+	char disk[32];
+	char comm[16];
+	__s32 ctrl;
+	__u32 pid;
+	__u16 qid;
+	__u16 status;
+	__u8 opcode;
+	__u8 ioq;		/* opcode's queue type: 1 I/O */
+	__u8 by;		/* HIST_BY_* of this key */
+	__u8 __pad;
+};
+
+struct hist_val {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 min_ns;		/* 0 until the first command */
+	__u64 max_ns;
+	__u64 bytes;
+	__u64 errors;		/* non-zero status */
+	__u64 slots[HIST_SLOTS];
+};
+
+/* The group of a completed command (used by both the BPF side and -r). */
+static inline void hist_key_init(struct hist_key *key, const struct nvmetrace_record *r,
+				 __u8 by)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->by = by;
+	if (by & HIST_BY_DISK)
+		__builtin_memcpy(key->disk, r->disk, sizeof(key->disk));
+	if (by & (HIST_BY_DISK | HIST_BY_CTRL))
+		key->ctrl = r->flags & NVMETRACE_F_CTRL ? r->ctrl : -1;
+	if (by & HIST_BY_QID)
+		key->qid = r->qid;
+	if (by & HIST_BY_OPCODE) {
+		key->opcode = r->sqe[0];
+		key->ioq = !!(r->flags & NVMETRACE_F_IOQ);
+	}
+	if (by & HIST_BY_STATUS)
+		key->status = (__u16)r->status;
+	if (by & HIST_BY_COMM) {
+		key->pid = r->pid;
+		__builtin_memcpy(key->comm, r->comm, sizeof(key->comm));
+	}
+}
+
+/* floor(log2(v)) for v > 0, without builtins the BPF target lacks. */
+static inline int hist_log2(__u64 v)
+{
+	int r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) r += 1;
+	return r;
+}
+
+/* The slot of a latency in nanoseconds. Below 2^HIST_SUB_BITS the slots
+ * are 1 ns wide; from there each power of two has HIST_SUBS slots.
+ */
+static inline __u32 hist_slot(__u64 ns)
+{
+	int msb;
+
+	if (ns < HIST_SUBS)
+		return (__u32)ns;
+	msb = hist_log2(ns);
+	if (msb >= HIST_MAX_SHIFT)
+		return HIST_SLOTS - 1;
+	return (__u32)((msb - HIST_SUB_BITS + 1) * HIST_SUBS +
+		       ((ns >> (msb - HIST_SUB_BITS)) & (HIST_SUBS - 1)));
+}
+
+/* The smallest latency (ns) that falls in slot s, and the slot's width. */
+static inline __u64 hist_slot_low(__u32 s)
+{
+	int msb;
+
+	if (s < HIST_SUBS)
+		return s;
+	msb = (int)(s / HIST_SUBS) + HIST_SUB_BITS - 1;
+	return (__u64)(HIST_SUBS + s % HIST_SUBS) << (msb - HIST_SUB_BITS);
+}
+
+static inline __u64 hist_slot_width(__u32 s)
+{
+	return s < HIST_SUBS ? 1 : 1ull << (s / HIST_SUBS - 1);
+}
+
+#endif /* NVMETRACE_HIST_H */

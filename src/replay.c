@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "capture.h"
+#include "cli.h"
+#include "filter.h"
+#include "output.h"
+#include "replay.h"
+#include "report.h"
+
+/* -H/-S over a capture: aggregate the kept records, print once. */
+static enum capture_status replay_report(struct capture_reader *rd)
+{
+	struct report rep = { .by = env.summary ? HIST_BY_DISK | HIST_BY_OPCODE | HIST_BY_STATUS :
+						 (__u8)env.hist_by };
+	struct report infl = { .by = HIST_BY_DISK };
+	struct nvmetrace_record r;
+	enum capture_status st;
+	__u64 first = 0, last = 0;
+
+	while ((st = capture_next(rd, &r)) == CAPTURE_OK) {
+		if (!filter_keep(&env.filter, &r))
+			continue;
+		if (!first || r.ts_ns < first)
+			first = r.ts_ns;
+		if (r.ts_ns + r.latency_ns > last)
+			last = r.ts_ns + r.latency_ns;
+		if (r.flags & NVMETRACE_F_INFLIGHT) {
+			/* Count it once for its device. */
+			r.flags |= NVMETRACE_F_COMPLETED;
+			infl.by = HIST_BY_DISK;
+			report_add_record(&infl, &r);
+			continue;
+		}
+		report_add_record(&rep, &r);
+	}
+	if (env.summary)
+		report_print_summary(stdout, &rep, last > first ? (last - first) / 1e9 : 1,
+				     env.json, &infl);
+	else
+		report_print_hist(stdout, &rep, env.json);
+	fflush(stdout);
+	report_free(&rep);
+	report_free(&infl);
+	return st;
+}
+
+int replay_run(void)
+{
+	const char *name = strcmp(env.read_file, "-") ? env.read_file : "stdin";
+	struct nvmetrace_record r;
+	struct capture_reader rd;
+	enum capture_status st;
+	struct sink sink;
+	char why[160];
+	FILE *in;
+	int ret = 0;
+
+	in = strcmp(env.read_file, "-") ? fopen(env.read_file, "rbe") : stdin;
+	if (!in) {
+		fprintf(stderr, "nvmetrace: failed to open %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	if (capture_open(&rd, in, why, sizeof(why))) {
+		fprintf(stderr, "nvmetrace: failed to read %s: %s\n", name, why);
+		ret = 1;
+		goto out;
+	}
+	if (env.verbose)
+		fprintf(stderr, "nvmetrace: %s: capture format %u, recorded by nvmetrace %s on %s "
+			"(Linux %s)%s\n", name, rd.info.version, rd.info.nvmetrace_version,
+			rd.info.hostname, rd.info.kernel_release,
+			rd.info.flags & CAPTURE_F_ALL ? " with -a" : "");
+	if (env.hist || env.summary) {
+		st = replay_report(&rd);
+	} else {
+		if (sink_open(&sink, rd.info.flags & CAPTURE_F_ALL, rd.info.mono_to_real_ns,
+			      rd.info.start_ns)) {
+			ret = 1;
+			goto out;
+		}
+		while ((st = capture_next(&rd, &r)) == CAPTURE_OK)
+			if (filter_keep(&env.filter, &r))
+				sink_record(&sink, &r);
+		if (sink_flush(&sink))
+			ret = 1;
+		sink_close(&sink);
+	}
+	/* What was valid is printed; then say where and why it stopped. */
+	switch (st) {
+	case CAPTURE_TRUNCATED:
+		fprintf(stderr, "nvmetrace: %s: truncated at byte %llu, after record %llu: "
+			"the records before it were read\n", name,
+			(unsigned long long)rd.offset, (unsigned long long)rd.records);
+		ret = 1;
+		break;
+	case CAPTURE_CORRUPT:
+		fprintf(stderr, "nvmetrace: %s: corrupted record at byte %llu, after record %llu: "
+			"stopped there, the records before it were read\n", name,
+			(unsigned long long)rd.offset, (unsigned long long)rd.records);
+		ret = 1;
+		break;
+	case CAPTURE_IO_ERROR:
+		fprintf(stderr, "nvmetrace: failed to read %s at byte %llu: %s\n", name,
+			(unsigned long long)rd.offset, strerror(errno));
+		ret = 1;
+		break;
+	default:
+		break;
+	}
+out:
+	if (in != stdin)
+		fclose(in);
+	return ret;
+}

@@ -1,0 +1,165 @@
+# Suite "agg": histograms (-H), summaries (-S), intervals (-i), capture
+# files (-w/-r), with a workload of known size. Two namespaces, the second
+# throttled. Sourced by /init after lib.sh.
+
+for d in /sys/block/nvme0n*; do
+	case "$(cat $d/nsid 2>/dev/null)" in
+	1) NS1=${d##*/} ;;
+	2) NS2=${d##*/} ;;
+	esac
+done
+# Admin commands show the controller, or "?" where the NVMe driver has no
+# BTF (Debian 5.10).
+CTRL=nvme0
+[ "$KERNEL" = 5.10 ] && CTRL='?'
+
+NREAD=20 NWRITE=10 NIDENT=5
+
+# A workload of known size: NREAD direct 4 KiB reads, NWRITE direct writes,
+# NIDENT Identify commands, one rejected self-test.
+known_workload() {
+	dd if=/dev/$NS1 of=/dev/null bs=4096 count=$NREAD skip=64 iflag=direct 2>/dev/null
+	dd if=/dev/zero of=/dev/$NS1 bs=4096 count=$NWRITE seek=512 oflag=direct conv=notrunc 2>/dev/null
+	i=0
+	while [ $i -lt $NIDENT ]; do
+		nvme id-ctrl /dev/nvme0 >/dev/null
+		i=$((i + 1))
+	done
+	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/dev/null 2>&1
+}
+
+# start_bg NAME ARGS...: nvmetrace -v ARGS in the background, attached.
+start_bg() {
+	name=$1
+	shift
+	nvmetrace -v "$@" >/tmp/$name.out 2>/tmp/$name.err &
+	echo $! >/tmp/$name.pid
+	n=0
+	while ! grep -q '^nvmetrace: attached to ' /tmp/$name.err && [ $n -lt 1200 ]; do
+		kill -0 "$(cat /tmp/$name.pid)" 2>/dev/null || break
+		usleep 100000
+		n=$((n + 1))
+	done
+}
+
+stop_bg() {
+	kill -INT "$(cat /tmp/$1.pid)"
+	wait "$(cat /tmp/$1.pid)"
+	echo $? >/tmp/$1.rc
+	echo "---- $1 (exit $(cat /tmp/$1.rc))"
+	grep -v '^libbpf: ' /tmp/$1.err
+	cat /tmp/$1.out
+}
+
+# hist_count FILE GROUP: the count of a -H group ("device=nvme0n1 opcode=read").
+hist_count() {
+	sed -n "s/^$2: count \([0-9]*\),.*/\1/p" "$1"
+}
+
+t_agg() {
+	start_bg hist -a -H
+	start_bg sum -a -S -j
+	start_bg cap -a -w /tmp/cap.nvmt
+	start_bg live -a -j
+	start_bg comm -a -H --by=comm,opcode
+	known_workload
+	for n in hist sum cap live comm; do
+		stop_bg $n
+		check "agg: $n exits 0 on SIGINT" "exit $(cat /tmp/$n.rc)" [ "$(cat /tmp/$n.rc)" = 0 ]
+	done
+
+	# --- histograms: exactly the workload's counts, per device and opcode
+	check "-H: $NREAD reads on $NS1" "$(cat /tmp/hist.out)" \
+		[ "$(hist_count /tmp/hist.out "device=$NS1 opcode=read")" = $NREAD ]
+	check "-H: $NWRITE writes on $NS1" "" \
+		[ "$(hist_count /tmp/hist.out "device=$NS1 opcode=write")" = $NWRITE ]
+	check "-H: $NIDENT identify on $CTRL" "" \
+		[ "$(hist_count /tmp/hist.out "device=$CTRL opcode=identify")" = $NIDENT ]
+	check "-H: p50 <= p90 <= p99 <= p99.9 <= max, min <= p50" "$(grep count /tmp/hist.out)" \
+		awk '/: count / { gsub(/,/, ""); for (i = 1; i <= NF; i++) v[$i] = $(i + 1);
+			if (!(v["min"] <= v["p50"] && v["p50"] <= v["p90"] && v["p90"] <= v["p99"] &&
+			      v["p99"] <= v["p99.9"] && v["p99.9"] <= v["max"])) bad = 1 }
+			END { exit bad }' /tmp/hist.out
+	check "-H: log2 bars" "" grep -q '^ *usecs : count    distribution$' /tmp/hist.out
+	check "-H --by=comm,opcode: dd's reads" "$(cat /tmp/comm.out)" \
+		grep -q "^comm=dd pid=[0-9]* opcode=read: count $NREAD," /tmp/comm.out 2>/dev/null ||
+		grep -q "^opcode=read comm=dd pid=[0-9]*: count $NREAD," /tmp/comm.out
+
+	# --- summary: the same counts, errors by name
+	check "-S: $NREAD reads" "$(cat /tmp/sum.out)" \
+		grep -q "{\"device\":\"$NS1\",\"opcode\":\"read\",\"commands\":$NREAD," /tmp/sum.out
+	check "-S: $NWRITE writes, $((NWRITE * 4096)) bytes" "" \
+		grep -q "{\"device\":\"$NS1\",\"opcode\":\"write\",\"commands\":$NWRITE,.*\"bytes\":$((NWRITE * 4096))," /tmp/sum.out
+	check "-S: self-test error by status name" "" \
+		grep -q '"opcode":"dev_self_test","commands":1,.*"errors":1,"by_status":\[{"status":16385,"name":"Invalid Command Opcode","count":1}\]' /tmp/sum.out
+
+	# --- capture: 0600, replays to what a live instance printed
+	check "-w: capture is mode 0600" "$(ls -l /tmp/cap.nvmt)" [ "$(stat -c %a /tmp/cap.nvmt)" = 600 ]
+	# The live instance and the recording saw the same commands; only
+	# their own timestamps differ.
+	untimed() { sed -e 's/"ts_ns":[0-9]*,"time":"[^"]*",//' -e 's/,"latency_us":[0-9.]*}$/}/' "$1" | sort; }
+	nvmetrace -r /tmp/cap.nvmt -j >/tmp/replay.out 2>/tmp/replay.err
+	rc=$?
+	check "-r: exit 0" "exit $rc: $(cat /tmp/replay.err)" [ $rc -eq 0 ]
+	untimed /tmp/live.out >/tmp/live.u
+	untimed /tmp/replay.out >/tmp/replay.u
+	check "-r: replay = live output (but timestamps)" "$(diff /tmp/live.u /tmp/replay.u | head -5)" \
+		cmp -s /tmp/live.u /tmp/replay.u
+	check "-r: replay has the workload" "" \
+		[ "$(grep -c '"opcode_name":"read"' /tmp/replay.out)" -eq $NREAD ]
+	nvmetrace -r /tmp/cap.nvmt -H >/tmp/replay.hist 2>&1
+	check "-r -H: same counts as live -H" "$(cat /tmp/replay.hist)" sh -c "
+		[ \"\$(sed -n 's/^device=$NS1 opcode=read: count \([0-9]*\),.*/\1/p' /tmp/replay.hist)\" = $NREAD ] &&
+		[ \"\$(sed -n 's/^device=$NS1 opcode=write: count \([0-9]*\),.*/\1/p' /tmp/replay.hist)\" = $NWRITE ]"
+	nvmetrace -r /tmp/cap.nvmt -o identify -j >/tmp/replay.f 2>&1
+	check "-r -o identify: filters apply" "$(cat /tmp/replay.f)" \
+		[ "$(grep -c '"opcode_name":"identify"' /tmp/replay.f)" -eq $NIDENT ] &&
+		[ "$(wc -l </tmp/replay.f)" -eq $NIDENT ]
+	# Reading needs no privilege.
+	chmod 0644 /tmp/cap.nvmt
+	/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all nvmetrace -r /tmp/cap.nvmt -j >/tmp/replay.np 2>&1
+	rc=$?
+	check "-r as nobody, no capabilities" "exit $rc: $(head -3 /tmp/replay.np)" \
+		sh -c "[ $rc -eq 0 ] && cmp -s /tmp/replay.np /tmp/replay.out"
+	# Truncated: what was valid is kept, then where it stopped.
+	head -c $(( $(stat -c %s /tmp/cap.nvmt) - 50 )) /tmp/cap.nvmt >/tmp/cut.nvmt
+	nvmetrace -r /tmp/cut.nvmt -j >/tmp/cut.out 2>/tmp/cut.err
+	rc=$?
+	check "-r truncated: exit 1, one line" "exit $rc: $(cat /tmp/cut.err)" \
+		sh -c "[ $rc -eq 1 ] && [ \$(wc -l </tmp/cut.err) -eq 1 ] &&
+		       grep -q '^nvmetrace: /tmp/cut.nvmt: truncated at byte ' /tmp/cut.err"
+	check "-r truncated: all records but the last" "" \
+		[ "$(wc -l </tmp/cut.out)" -eq $(( $(wc -l </tmp/replay.out) - 1 )) ]
+}
+
+# -i SECONDS COUNT: timestamped reports, each reset, then exits by itself.
+# (nvmetrace's start takes a while under TCG: the reads happen in the
+# first interval or two, and must be counted exactly once.)
+t_interval() {
+	nvmetrace -a -H -i 1 3 >/tmp/int.out 2>/tmp/int.err &
+	ipid=$!
+	n=0
+	while ! grep -q '^nvmetrace: aggregating in the kernel' /tmp/int.err && [ $n -lt 1200 ]; do
+		usleep 100000
+		n=$((n + 1))
+	done
+	dd if=/dev/$NS1 of=/dev/null bs=4096 count=50 iflag=direct 2>/dev/null
+	n=0
+	while kill -0 $ipid 2>/dev/null && [ $n -lt 600 ]; do
+		usleep 100000
+		n=$((n + 1))
+	done
+	wait $ipid
+	rc=$?
+	cat /tmp/int.out
+	check "-i 1 3: exits by itself, 0" "exit $rc: $(cat /tmp/int.err)" [ $rc -eq 0 ]
+	check "-i 1 3: three timestamped reports" "$(cat /tmp/int.out)" \
+		[ "$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$' /tmp/int.out)" -eq 3 ]
+	check "-i: the 50 reads counted once across the intervals" "$(cat /tmp/int.out)" \
+		[ "$(sed -n "s/^device=$NS1 opcode=read: count \([0-9]*\),.*/\1/p" /tmp/int.out |
+		     awk '{ n += $1 } END { print n + 0 }')" -eq 50 ]
+}
+
+t_agg
+t_interval
