@@ -219,7 +219,8 @@ static __always_inline void aggregate(const struct nvmetrace_record *r)
 {
 	struct hist_key key;
 	struct hist_val *v;
-	__u32 zero = 0, slot;
+	__u32 zero = 0;
+	__u64 slot;
 	__u64 lat = r->latency_ns;
 
 	hist_key_init(&key, r, hist_by);
@@ -237,8 +238,13 @@ static __always_inline void aggregate(const struct nvmetrace_record *r)
 		}
 	}
 	slot = hist_slot(lat);
+	/* Bound the very register used as the index (clang may otherwise
+	 * check a copy and index with the original).
+	 */
+	barrier_var(slot);
 	if (slot >= HIST_SLOTS)
 		slot = HIST_SLOTS - 1;
+	barrier_var(slot);
 	__sync_fetch_and_add(&v->slots[slot], 1);
 	__sync_fetch_and_add(&v->count, 1);
 	__sync_fetch_and_add(&v->sum_ns, lat);
@@ -426,6 +432,8 @@ static __always_inline void on_setup(struct request *req, const void *cmd)
 		set_current(r);
 	}
 	read_sqe(r, cmd);
+	/* Until completion, result holds where the SQE is (see on_complete). */
+	r->result = (__u64)cmd;
 	if (r->sqe[3] >= 0x10)		/* command id > 0xfff: see above */
 		seen_genctr = 1;
 	request_where(req, r);
@@ -461,6 +469,22 @@ static __always_inline void on_complete(struct request *req)
 	}
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->tag = BPF_CORE_READ(req, tag);
+	/* Drivers map the data after nvme_setup_cmd (PCI: nvme_map_data), so
+	 * the metadata and data pointers (SQE bytes 16-39) are read again
+	 * from the command now, if it is still where setup saw it:
+	 * nvme_req(req)->cmd (the first member in every layout) is the SQE
+	 * the driver built since Linux 5.17; before, block I/O built it on
+	 * the stack and the pointer may be stale.
+	 */
+	{
+		void *cmd = NULL;
+
+		bpf_probe_read_kernel(&cmd, sizeof(cmd), nr);
+		if (cmd && (__u64)cmd == r->result &&
+		    !bpf_probe_read_kernel(&r->sqe[16], 24, cmd + 16))
+			r->flags |= NVMETRACE_F_PTRS;
+		r->result = 0;
+	}
 	if (bpf_core_type_exists(struct nvme_request)) {
 		r->result = BPF_CORE_READ(nr, result.u64);
 		r->retries = BPF_CORE_READ(nr, retries);

@@ -279,7 +279,8 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 		",\"metadata\":%s,\"data\":%s,\"sqe_fault\":%s",
 		sqe.flags, sqe.command_id, sqe.nsid, sqe.cdw2, sqe.cdw3,
 		sqe.cdw10, sqe.cdw11, sqe.cdw12, sqe.cdw13, sqe.cdw14, sqe.cdw15,
-		sqe.mptr ? "true" : "false", sqe.prp1 ? "true" : "false",
+		!(r->flags & NVMETRACE_F_PTRS) ? "null" : sqe.mptr ? "true" : "false",
+		!(r->flags & NVMETRACE_F_PTRS) ? "null" : sqe.prp1 ? "true" : "false",
 		r->flags & NVMETRACE_F_SQE_FAULT ? "true" : "false");
 	json_fields(f, &sqe, qtype);
 	if (r->flags & NVMETRACE_F_INFLIGHT) {

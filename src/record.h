@@ -35,6 +35,7 @@ enum {
 	NVMETRACE_F_CTRL	= 1u << 6,	/* ctrl valid */
 	NVMETRACE_F_QTYPE	= 1u << 7,	/* queue type known: */
 	NVMETRACE_F_IOQ		= 1u << 8,	/*   an I/O queue (else admin) */
+	NVMETRACE_F_PTRS	= 1u << 9,	/* sqe[16..39] read at completion */
 };
 
 struct nvmetrace_record {

@@ -345,6 +345,7 @@ static int collect_inflight(struct session *s, struct nvmetrace_record **out)
 		qsort(recs, n, sizeof(*recs), cmp_ts);
 	for (i = 0; i < n; i++) {
 		recs[i].flags |= NVMETRACE_F_INFLIGHT;
+		recs[i].result = 0;	/* the BPF side's scratch until completion */
 		recs[i].latency_ns = now_ns > recs[i].ts_ns ? now_ns - recs[i].ts_ns : 0;
 	}
 	*out = recs;

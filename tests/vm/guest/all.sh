@@ -175,6 +175,13 @@ t_all() {
 	check "dd read LBA 808, 8 blocks" "" has "comm=dd opcode=2 nsid=1 disk=$NS1 cdw10=808 cdw11=0 cdw12=7 passthru=false status=0"
 	check "dd write LBA 1600, 8 blocks" "" has "comm=dd opcode=1 nsid=1 disk=$NS1 cdw10=1600 cdw12=7 passthru=false status=0"
 	check "dd read on namespace 2" "" has "comm=dd opcode=2 nsid=2 disk=$NS2 cdw10=80 cdw12=7 status=0"
+	if [ "$KERNEL" = 5.10 ]; then
+		# Block I/O built its SQE on the stack before 5.17: unknown.
+		check "data pointer of a read: unknown before 5.17" "" has "comm=dd opcode=2 nsid=1 cdw10=800 data="
+	else
+		check "data pointer of a read (mapped after setup)" "" has "comm=dd opcode=2 nsid=1 cdw10=800 data=true"
+		check "no data pointer for the self-test" "" has 'opcode=20 qid=0 data=false'
+	fi
 	check "passthrough I/O read" "" has 'comm=nvme opcode=2 nsid=1 cdw10=8 cdw12=7 passthru=true status=0'
 	check "id-ctrl: submitter, passthru" "" has "comm=nvme pid=$IDCTRL_PID opcode=6 qid=0 cdw10=1 passthru=true status=0"
 	check "invalid opcode: 0x4001 = SCT 0, SC 0x1, DNR" "" has 'opcode=196 qid=0 status=16385 sct=0 sc=1 dnr=true more=false crd=0'
@@ -246,15 +253,18 @@ t_inflight() {
 	start_tracer -a -j -v || { fail "inflight start" "$(cat /tmp/err)"; return; }
 	dd if=/dev/$NS2 of=/dev/null bs=4096 skip=30 count=100 iflag=direct 2>/dev/null &
 	slowdd=$!
-	sleep 3
+	# Stop once some reads have completed (one is then in flight).
+	n=0
+	while [ "$(grep -c '"comm":"dd".*"state":"completed"' /tmp/out)" -lt 2 ] && [ $n -lt 300 ]; do
+		usleep 100000
+		n=$((n + 1))
+	done
 	stop_tracer INT
 	kill $slowdd
 	wait $slowdd
 	check "inflight: exit 0" "exit $TRC" [ "$TRC" -eq 0 ]
 	check "inflight: the read in flight at exit is listed" "$(cat /tmp/out)" \
 		has_in /tmp/out "comm=dd opcode=2 nsid=2 disk=$NS2 state=inflight"
-	check "inflight: completed reads before it" "$(cat /tmp/out)" \
-		has_in /tmp/out "comm=dd opcode=2 nsid=2 state=completed status=0"
 	check "inflight: count reported" "$(cat /tmp/err)" \
 		grep -q '^nvmetrace: 1 command still in flight at exit (listed as inflight)$' /tmp/err
 }
