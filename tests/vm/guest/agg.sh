@@ -2,12 +2,7 @@
 # files (-w/-r), with a workload of known size. Two namespaces, the second
 # throttled. Sourced by /init after lib.sh.
 
-for d in /sys/block/nvme0n*; do
-	case "$(cat $d/nsid 2>/dev/null)" in
-	1) NS1=${d##*/} ;;
-	2) NS2=${d##*/} ;;
-	esac
-done
+find_namespaces
 # Admin commands show the controller, or "?" where the NVMe driver has no
 # BTF (Debian 5.10).
 CTRL=nvme0
@@ -28,43 +23,22 @@ known_workload() {
 	nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r >/dev/null 2>&1
 }
 
-# start_bg NAME ARGS...: nvmetrace -v ARGS in the background, attached.
-start_bg() {
-	name=$1
-	shift
-	nvmetrace -v "$@" >/tmp/$name.out 2>/tmp/$name.err &
-	echo $! >/tmp/$name.pid
-	n=0
-	while ! grep -q '^nvmetrace: attached to ' /tmp/$name.err && [ $n -lt 1200 ]; do
-		kill -0 "$(cat /tmp/$name.pid)" 2>/dev/null || break
-		usleep 100000
-		n=$((n + 1))
-	done
-}
-
-stop_bg() {
-	kill -INT "$(cat /tmp/$1.pid)"
-	wait "$(cat /tmp/$1.pid)"
-	echo $? >/tmp/$1.rc
-	echo "---- $1 (exit $(cat /tmp/$1.rc))"
-	grep -v '^libbpf: ' /tmp/$1.err
-	cat /tmp/$1.out
-}
-
 # hist_count FILE GROUP: the count of a -H group ("device=nvme0n1 opcode=read").
 hist_count() {
 	sed -n "s/^$2: count \([0-9]*\),.*/\1/p" "$1"
 }
 
 t_agg() {
-	start_bg hist -a -H
-	start_bg sum -a -S -j
-	start_bg cap -a -w /tmp/cap.nvmt
-	start_bg live -a -j
-	start_bg comm -a -H --by=comm,opcode
+	BG=
+	bg hist -a -H
+	bg sum -a -S -j
+	bg cap -a -w /tmp/cap.nvmt
+	bg live -a -j
+	bg comm -a -H --by=comm,opcode
+	bg_wait_attached
 	known_workload
+	bg_stop
 	for n in hist sum cap live comm; do
-		stop_bg $n
 		check "agg: $n exits 0 on SIGINT" "exit $(cat /tmp/$n.rc)" [ "$(cat /tmp/$n.rc)" = 0 ]
 	done
 

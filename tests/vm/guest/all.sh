@@ -3,53 +3,12 @@
 # Two namespaces (nvme0n1, nvme0n2). Sourced by /init after lib.sh.
 
 TP=/sys/kernel/tracing
-# Disk names follow discovery order, not the namespace id (newer kernels
-# scan namespaces in parallel): find each namespace's disk.
-for d in /sys/block/nvme0n*; do
-	case "$(cat $d/nsid 2>/dev/null)" in
-	1) NS1=${d##*/} ;;
-	2) NS2=${d##*/} ;;
-	esac
-done
+find_namespaces
 NG=/dev/ng0${NS1#nvme0}
 [ -e $NG ] || NG=/dev/$NS1	# generic char devices came in 5.13
 
 # Kernels whose BTF lacks the NVMe driver's types (no module BTF).
 nvme_btf() { [ "$KERNEL" != 5.10 ]; }
-
-# bg NAME ARGS...: start "nvmetrace -v ARGS" writing /tmp/NAME.{out,err}.
-bg() {
-	name=$1
-	shift
-	nvmetrace -v "$@" >/tmp/$name.out 2>/tmp/$name.err &
-	echo $! >/tmp/$name.pid
-	BG="$BG $name"
-}
-
-# Wait until every started instance says it is attached (or died).
-bg_wait_attached() {
-	for name in $BG; do
-		n=0
-		while ! grep -q '^nvmetrace: attached to ' /tmp/$name.err; do
-			kill -0 "$(cat /tmp/$name.pid)" 2>/dev/null || break
-			[ $n -ge 1200 ] && break
-			usleep 100000
-			n=$((n + 1))
-		done
-	done
-}
-
-bg_stop() {
-	for name in $BG; do
-		kill -INT "$(cat /tmp/$name.pid)" 2>/dev/null
-	done
-	for name in $BG; do
-		wait "$(cat /tmp/$name.pid)"
-		echo $? >/tmp/$name.rc
-		echo "---- $name: $(cat /tmp/$name.rc)"; cat /tmp/$name.err
-	done
-	BG=
-}
 
 # has_in FILE "k=v ...": some record of the JSON trace FILE matches.
 has_in() { WANT="$2" jawk has "$1"; }
@@ -57,6 +16,19 @@ has_in() { WANT="$2" jawk has "$1"; }
 # Completed commands of a JSON trace as sortable keys.
 keys() {
 	jawk keys "$@" | sort
+}
+
+# Wait until no NVMe command was set up for a second (kernel's trace).
+quiesce() {
+	n=0
+	before=-1
+	while [ $n -lt 30 ]; do
+		now=$(grep -c 'nvme_setup_cmd:' $TP/trace)
+		[ "$now" = "$before" ] && return 0
+		before=$now
+		sleep 1
+		n=$((n + 1))
+	done
 }
 
 workload() {
@@ -82,7 +54,10 @@ workload() {
 	# (commands the kernel's tracepoint decodes), cancels the outstanding
 	# Asynchronous Event Request and posts a new one (in flight at exit).
 	nvme reset /dev/nvme0
-	sleep 1
+	# After a reset the driver rescans namespaces asynchronously (7.2):
+	# wait until the controller is quiet, so every instance (stopped one
+	# after the other) and the kernel's trace see the same commands.
+	quiesce
 
 }
 

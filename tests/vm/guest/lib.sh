@@ -75,3 +75,50 @@ jawk() {
 	shift
 	awk "$(cat /root/json.awk /root/$prog.awk)" "$@"
 }
+
+# find_namespaces: NS1 and NS2, the disks of namespaces 1 and 2. Disk names
+# follow discovery order, not the namespace id (newer kernels scan
+# namespaces in parallel).
+find_namespaces() {
+	for d in /sys/block/nvme0n*; do
+		case "$(cat $d/nsid 2>/dev/null)" in
+		1) NS1=${d##*/} ;;
+		2) NS2=${d##*/} ;;
+		esac
+	done
+}
+
+# bg NAME ARGS...: start "nvmetrace -v ARGS" writing /tmp/NAME.{out,err}.
+bg() {
+	name=$1
+	shift
+	nvmetrace -v "$@" >/tmp/$name.out 2>/tmp/$name.err &
+	echo $! >/tmp/$name.pid
+	BG="$BG $name"
+}
+
+# Wait until every started instance says it is attached (or died).
+bg_wait_attached() {
+	for name in $BG; do
+		n=0
+		while ! grep -q '^nvmetrace: attached to ' /tmp/$name.err; do
+			kill -0 "$(cat /tmp/$name.pid)" 2>/dev/null || break
+			[ $n -ge 1200 ] && break
+			usleep 100000
+			n=$((n + 1))
+		done
+	done
+}
+
+bg_stop() {
+	for name in $BG; do
+		kill -INT "$(cat /tmp/$name.pid)" 2>/dev/null
+	done
+	for name in $BG; do
+		wait "$(cat /tmp/$name.pid)"
+		echo $? >/tmp/$name.rc
+		echo "---- $name: $(cat /tmp/$name.rc)"; grep -v "^libbpf: " /tmp/$name.err
+	done
+	BG=
+}
+
