@@ -37,9 +37,9 @@ static enum capture_status replay_report(struct capture_reader *rd)
 	}
 	if (env.summary)
 		report_print_summary(stdout, &rep, last > first ? (last - first) / 1e9 : 1,
-				     env.json, &infl);
+				     env.json, &infl, NULL);
 	else
-		report_print_hist(stdout, &rep, env.json);
+		report_print_hist(stdout, &rep, env.json, NULL);
 	fflush(stdout);
 	report_free(&rep);
 	report_free(&infl);

@@ -250,7 +250,16 @@ static void print_bars(FILE *f, const struct hist_val *v)
 	}
 }
 
-void report_print_hist(FILE *f, struct report *rep, bool json)
+/* The start of a JSON object: "{" or "{"time":"HH:MM:SS","". */
+static void json_open(FILE *f, const char *time)
+{
+	if (time)
+		fprintf(f, "{\"time\":\"%s\",", time);
+	else
+		fputc('{', f);
+}
+
+void report_print_hist(FILE *f, struct report *rep, bool json, const char *time)
 {
 	char label[256];
 	size_t i;
@@ -266,7 +275,8 @@ void report_print_hist(FILE *f, struct report *rep, bool json)
 			uint32_t s;
 			int first = 1;
 
-			fprintf(f, "{\"group\":\"%s\",\"count\":%llu,\"min_us\":%.3f,\"mean_us\":%.3f,"
+			json_open(f, time);
+			fprintf(f, "\"group\":\"%s\",\"count\":%llu,\"min_us\":%.3f,\"mean_us\":%.3f,"
 				"\"max_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,"
 				"\"p999_us\":%.3f,\"errors\":%llu,\"bytes\":%llu,\"slots\":[",
 				label, v->count, v->min_ns / 1e3, (double)v->sum_ns / v->count / 1e3,
@@ -294,7 +304,7 @@ void report_print_hist(FILE *f, struct report *rep, bool json)
 }
 
 void report_print_summary(FILE *f, struct report *rep, double seconds, bool json,
-			  const struct report *inflight)
+			  const struct report *inflight, const char *time)
 {
 	char dev[40], op[8], name[96];
 	size_t i, j, k;
@@ -344,7 +354,8 @@ void report_print_summary(FILE *f, struct report *rep, double seconds, bool json
 			continue;
 		key_device(ki, dev, sizeof(dev));
 		if (json) {
-			fprintf(f, "{\"device\":\"%s\",\"opcode\":\"%s\",\"commands\":%llu,\"cmds_per_s\":%.3f,"
+			json_open(f, time);
+			fprintf(f, "\"device\":\"%s\",\"opcode\":\"%s\",\"commands\":%llu,\"cmds_per_s\":%.3f,"
 				"\"bytes\":%llu,\"mb_per_s\":%.3f,\"avg_us\":%.3f,\"p99_us\":%.3f,"
 				"\"errors\":%llu,\"by_status\":[%s]}\n", dev, key_opcode(ki, op, sizeof(op)),
 				all.count, all.count / seconds, all.bytes, all.bytes / seconds / 1e6,
@@ -361,10 +372,11 @@ void report_print_summary(FILE *f, struct report *rep, double seconds, bool json
 		return;
 	for (i = 0; i < inflight->n; i++) {
 		key_device(&inflight->groups[i].key, dev, sizeof(dev));
-		if (json)
-			fprintf(f, "{\"device\":\"%s\",\"inflight\":%llu}\n", dev,
+		if (json) {
+			json_open(f, time);
+			fprintf(f, "\"device\":\"%s\",\"inflight\":%llu}\n", dev,
 				inflight->groups[i].val.count);
-		else
+		} else
 			fprintf(f, "IN FLIGHT  %-16s %llu\n", dev, inflight->groups[i].val.count);
 	}
 }

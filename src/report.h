@@ -46,13 +46,15 @@ uint64_t report_quantile(const struct hist_val *v, double q);
 /* Print every group: a heading with count, min, mean, max, p50, p90, p99,
  * p99.9 (microseconds) and a log2 histogram in microseconds.
  */
-void report_print_hist(FILE *f, struct report *rep, bool json);
+void report_print_hist(FILE *f, struct report *rep, bool json, const char *time);
 
 /* Print one line per device and opcode: commands/s, MB/s, mean and p99
  * latency, errors by status name; inflight lists commands in flight per
- * device ("nvme0n1 2"). seconds is the length of the interval.
+ * device ("nvme0n1 2"). seconds is the length of the interval. With json,
+ * a non-NULL time ("HH:MM:SS", the end of an -i interval) starts every
+ * object as "time".
  */
 void report_print_summary(FILE *f, struct report *rep, double seconds, bool json,
-			  const struct report *inflight);
+			  const struct report *inflight, const char *time);
 
 #endif /* NVMETRACE_REPORT_H */

@@ -398,11 +398,10 @@ static void print_report(struct session *s, double seconds)
 	/* Delete what was read; counts added meanwhile go to the next. */
 	for (i = 0; i < (int)rep.n; i++)
 		bpf_map_delete_elem(fd, &rep.groups[i].key);
-	if (env.interval && !env.json) {
-		localtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (env.interval && !env.json)
 		printf("%s\n", ts);
-	}
 	if (env.summary) {
 		n = collect_inflight(s, &recs);
 		for (i = 0; i < n; i++) {
@@ -412,9 +411,10 @@ static void print_report(struct session *s, double seconds)
 			report_merge(&infl, &key, &val);
 		}
 		free(recs);
-		report_print_summary(stdout, &rep, seconds > 0 ? seconds : 1, env.json, &infl);
+		report_print_summary(stdout, &rep, seconds > 0 ? seconds : 1, env.json, &infl,
+				     env.interval ? ts : NULL);
 	} else {
-		report_print_hist(stdout, &rep, env.json);
+		report_print_hist(stdout, &rep, env.json, env.interval ? ts : NULL);
 	}
 	if (!env.json)
 		putchar('\n');

@@ -134,5 +134,23 @@ t_interval() {
 		     awk '{ n += $1 } END { print n + 0 }')" -eq 50 ]
 }
 
+# -S -j -i: JSON objects carry the interval's time.
+t_interval_json() {
+	nvmetrace -a -S -j -i 1 2 >/tmp/ij.out 2>/tmp/ij.err &
+	ipid=$!
+	n=0
+	while ! grep -q '^nvmetrace: aggregating in the kernel' /tmp/ij.err && [ $n -lt 1200 ]; do
+		usleep 100000
+		n=$((n + 1))
+	done
+	dd if=/dev/$NS1 of=/dev/null bs=4096 count=5 iflag=direct 2>/dev/null
+	wait $ipid
+	rc=$?
+	check "-S -j -i 1 2: exit 0" "exit $rc: $(cat /tmp/ij.err)" [ $rc -eq 0 ]
+	check "-S -j -i: every object has the interval's time" "$(cat /tmp/ij.out)" \
+		awk '!/^\{"time":"[0-9][0-9]:[0-9][0-9]:[0-9][0-9]","device":/ { bad = 1 } END { exit bad || NR == 0 }' /tmp/ij.out
+}
+
 t_agg
 t_interval
+t_interval_json
