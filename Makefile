@@ -94,6 +94,9 @@ install: $(BUILD)/nvmetrace
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/nvmetrace $(DESTDIR)$(PREFIX)/sbin/nvmetrace
 	install -m 0644 man/nvmetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/nvmetrace.8
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 completion/nvmetrace.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/nvmetrace
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -119,3 +119,21 @@ if [ -z "$missing" ]; then
 else
 	fail "every man page option is in --help" "missing:$missing"
 fi
+
+# --- bash completion: valid, and offers every long option of --help --------
+comp=$(cd "$(dirname "$0")/../.." && pwd)/completion/nvmetrace.bash
+missing=""
+for o in $("$bin" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+	grep -q -- "$o" "$comp" || missing="$missing $o"
+done
+if bash -n "$comp" && [ -z "$missing" ]; then
+	pass "bash completion parses and offers every --help option"
+else
+	fail "bash completion parses and offers every --help option" "missing:$missing"
+fi
+got=$(bash -c ". '$comp'; COMP_WORDS=(nvmetrace --attach ''); COMP_CWORD=2; _nvmetrace; echo \${COMPREPLY[*]}" 2>&1)
+if [ "$got" = "auto fentry kprobe tp_btf raw_tp" ]; then
+	pass "bash completion completes --attach values"
+else
+	fail "bash completion completes --attach values" "got '$got'"
+fi
