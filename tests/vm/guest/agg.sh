@@ -112,11 +112,7 @@ t_agg() {
 t_interval() {
 	nvmetrace -a -H -i 1 3 >/tmp/int.out 2>/tmp/int.err &
 	ipid=$!
-	n=0
-	while ! grep -q '^nvmetrace: aggregating in the kernel' /tmp/int.err && [ $n -lt 1200 ]; do
-		usleep 100000
-		n=$((n + 1))
-	done
+	wait_line /tmp/int.err '^nvmetrace: aggregating in the kernel' $ipid
 	dd if=/dev/$NS1 of=/dev/null bs=4096 count=50 iflag=direct 2>/dev/null
 	n=0
 	while kill -0 $ipid 2>/dev/null && [ $n -lt 600 ]; do
@@ -138,11 +134,7 @@ t_interval() {
 t_interval_json() {
 	nvmetrace -a -S -j -i 1 2 >/tmp/ij.out 2>/tmp/ij.err &
 	ipid=$!
-	n=0
-	while ! grep -q '^nvmetrace: aggregating in the kernel' /tmp/ij.err && [ $n -lt 1200 ]; do
-		usleep 100000
-		n=$((n + 1))
-	done
+	wait_line /tmp/ij.err '^nvmetrace: aggregating in the kernel' $ipid
 	dd if=/dev/$NS1 of=/dev/null bs=4096 count=5 iflag=direct 2>/dev/null
 	wait $ipid
 	rc=$?

@@ -97,16 +97,22 @@ bg() {
 	BG="$BG $name"
 }
 
+# wait_line FILE PATTERN [PID]: wait (up to 120 s) until FILE has a line
+# matching PATTERN; give up early if process PID exits.
+wait_line() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		[ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null && return 1
+		[ $n -ge 1200 ] && return 1
+		usleep 100000
+		n=$((n + 1))
+	done
+}
+
 # Wait until every started instance says it is attached (or died).
 bg_wait_attached() {
 	for name in $BG; do
-		n=0
-		while ! grep -q '^nvmetrace: attached to ' /tmp/$name.err; do
-			kill -0 "$(cat /tmp/$name.pid)" 2>/dev/null || break
-			[ $n -ge 1200 ] && break
-			usleep 100000
-			n=$((n + 1))
-		done
+		wait_line /tmp/$name.err '^nvmetrace: attached to ' "$(cat /tmp/$name.pid)"
 	done
 }
 
