@@ -74,21 +74,34 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(filter-out $(BUILD)/main.o,
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(filter-out $(BUILD)/main.o,$(OBJS)) $(LDLIBS) -o $@
 
+# Workload tools the VM tests and the benchmark run in the guest.
+TOOLS		:= $(BUILD)/nvme-storm
+
+$(BUILD)/%: bench/%.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 # VM kernels for make check; make check-kernels runs them all.
 KERNELS		?= 6.1 6.1-cloud
 ALL_KERNELS	:= 5.10 6.1 6.1-cloud 6.12 7.2
 
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) $(TOOLS)
 	$(Q)KERNELS="$(KERNELS)" tests/run-all
 
 check-unit: all $(UNIT_BINS)
 	$(Q)tests/run-all unit
 
-check-vm: all
+check-vm: all $(TOOLS)
 	$(Q)KERNELS="$(KERNELS)" tests/run-all vm
 
-check-kernels: all $(UNIT_BINS)
+check-kernels: all $(UNIT_BINS) $(TOOLS)
 	$(Q)KERNELS="$(ALL_KERNELS)" tests/run-all
+
+# Side-by-side benchmark in the VM (KERNEL=, default 6.1) and replay on the
+# host; figures go to stdout and docs/PERFORMANCE.md.
+KERNEL		?= 6.1
+bench: all $(TOOLS)
+	$(Q)KERNEL="$(KERNEL)" bench/run.sh
 
 install: $(BUILD)/nvmetrace
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

@@ -71,6 +71,7 @@ copy_bin() {
 
 cp /bin/busybox "$stage/bin/busybox"
 copy_bin "$TOP/build/nvmetrace" /usr/sbin/nvmetrace
+copy_bin "$TOP/build/nvme-storm" /usr/bin/nvme-storm
 copy_bin "$(command -v nvme)" /usr/sbin/nvme
 copy_bin "$(command -v bpftool || echo /usr/sbin/bpftool)" /usr/sbin/bpftool
 copy_bin /usr/bin/setpriv /usr/bin/setpriv
