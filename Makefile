@@ -81,6 +81,11 @@ $(BUILD)/%: bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# The replay benchmark's capture generator writes with src/capture.c.
+$(BUILD)/mkcap: bench/mkcap.c $(BUILD)/capture.o | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lz -o $@
+
 # VM kernels for make check; make check-kernels runs them all.
 KERNELS		?= 6.1 6.1-cloud
 ALL_KERNELS	:= 5.10 6.1 6.1-cloud 6.12 7.2
