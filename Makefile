@@ -74,6 +74,26 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(filter-out $(BUILD)/main.o,
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(filter-out $(BUILD)/main.o,$(OBJS)) $(LDLIBS) -o $@
 
+# The same unit tests built with AddressSanitizer and UBSan (lines read
+# "PASS unit-asan ..."): any sanitizer report aborts the binary, and
+# tests/run-all turns that into a FAIL line.
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LIB_SRCS	:= $(filter-out src/main.c,$(SRCS))
+ASAN_OBJS	:= $(patsubst src/%.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
+ASAN_UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRCS))
+
+$(ASAN_OBJS): $(SKELS)
+
+$(BUILD)/asan/%.o: src/%.c
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(ASAN_OBJS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -DUNIT_WHERE='"unit-asan"' -Itests/unit $< \
+		$(ASAN_OBJS) $(LDLIBS) -o $@
+
 # Workload tools the VM tests and the benchmark run in the guest.
 TOOLS		:= $(BUILD)/nvme-storm
 
@@ -90,17 +110,17 @@ $(BUILD)/mkcap: bench/mkcap.c $(BUILD)/capture.o | $(BUILD)
 KERNELS		?= 6.1 6.1-cloud
 ALL_KERNELS	:= 5.10 6.1 6.1-cloud 6.12 7.2
 
-check: all $(UNIT_BINS) $(TOOLS)
-	$(Q)KERNELS="$(KERNELS)" tests/run-all
+check: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(TOOLS)
+	$(Q)BUILD="$(BUILD)" KERNELS="$(KERNELS)" tests/run-all
 
-check-unit: all $(UNIT_BINS)
-	$(Q)tests/run-all unit
+check-unit: all $(UNIT_BINS) $(ASAN_UNIT_BINS)
+	$(Q)BUILD="$(BUILD)" tests/run-all unit
 
 check-vm: all $(TOOLS)
 	$(Q)KERNELS="$(KERNELS)" tests/run-all vm
 
-check-kernels: all $(UNIT_BINS) $(TOOLS)
-	$(Q)KERNELS="$(ALL_KERNELS)" tests/run-all
+check-kernels: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(TOOLS)
+	$(Q)BUILD="$(BUILD)" KERNELS="$(ALL_KERNELS)" tests/run-all
 
 # Side-by-side benchmark in the VM (KERNEL=, default 6.1) and replay on the
 # host; figures go to stdout and docs/PERFORMANCE.md.
@@ -119,4 +139,4 @@ install: $(BUILD)/nvmetrace
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
