@@ -35,7 +35,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install check check-unit check-vm check-kernels bench
+.PHONY: all clean install check check-unit check-vm check-kernels bench fuzz fuzz-corpus
 
 SRCS		:= $(wildcard src/*.c)
 OBJS		:= $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
@@ -94,6 +94,39 @@ $(BUILD)/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(ASAN_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -DUNIT_WHERE='"unit-asan"' -Itests/unit $< \
 		$(ASAN_OBJS) $(LDLIBS) -o $@
 
+# libFuzzer targets (tests/fuzz/): clang, the src objects again with
+# coverage, ASan and UBSan. make fuzz runs each for FUZZ_TIME seconds on a
+# copy of tests/fuzz/corpus/ in $(BUILD)/fuzz/.
+FUZZ_TIME	?= 60
+FUZZ_CFLAGS	:= $(filter-out -Wno-format-truncation,$(CFLAGS)) $(SAN_FLAGS)
+FUZZ_OBJS	:= $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OBJS): $(SKELS)
+
+$(BUILD)/fuzz/obj/%.o: src/%.c
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(FUZZ_OBJS) $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)BUILD="$(BUILD)" FUZZ_TIME="$(FUZZ_TIME)" tests/fuzz/run.sh
+
+# Rewrite the seed corpus (tests/fuzz/corpus/) with nvmetrace's own writer.
+$(BUILD)/fuzz/mkcorpus: tests/fuzz/mkcorpus.c tests/fuzz/fuzz.h $(filter-out $(BUILD)/main.o,$(OBJS))
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< $(filter-out $(BUILD)/main.o,$(OBJS)) $(LDLIBS) -o $@
+
+fuzz-corpus: $(BUILD)/fuzz/mkcorpus
+	$(Q)rm -rf tests/fuzz/corpus/capture tests/fuzz/corpus/decode
+	$(Q)mkdir -p tests/fuzz/corpus/capture tests/fuzz/corpus/decode
+	$(Q)$< tests/fuzz/corpus
+
 # Workload tools the VM tests and the benchmark run in the guest.
 TOOLS		:= $(BUILD)/nvme-storm
 
@@ -110,7 +143,7 @@ $(BUILD)/mkcap: bench/mkcap.c $(BUILD)/capture.o | $(BUILD)
 KERNELS		?= 6.1 6.1-cloud
 ALL_KERNELS	:= 5.10 6.1 6.1-cloud 6.12 7.2
 
-check: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(TOOLS)
+check: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
 	$(Q)BUILD="$(BUILD)" KERNELS="$(KERNELS)" tests/run-all
 
 check-unit: all $(UNIT_BINS) $(ASAN_UNIT_BINS)
@@ -119,7 +152,7 @@ check-unit: all $(UNIT_BINS) $(ASAN_UNIT_BINS)
 check-vm: all $(TOOLS)
 	$(Q)KERNELS="$(KERNELS)" tests/run-all vm
 
-check-kernels: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(TOOLS)
+check-kernels: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
 	$(Q)BUILD="$(BUILD)" KERNELS="$(ALL_KERNELS)" tests/run-all
 
 # Side-by-side benchmark in the VM (KERNEL=, default 6.1) and replay on the
@@ -139,4 +172,4 @@ install: $(BUILD)/nvmetrace
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(
 	# build
 	make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libnvme-dev
+	# fuzzers (tests/fuzz/): libFuzzer and the sanitizer runtimes for clang
+	libclang-rt-14-dev
 	# VM tests: QEMU, initramfs tools, the real tools driven in the guest
 	qemu-system-x86 cpio kmod busybox-static nvme-cli util-linux
 	xz-utils zstd debian-archive-keyring
