@@ -40,7 +40,7 @@ enum {
 	}								\
 } while (0)
 
-/* Where the backends write: nothing is kept, but every byte is formatted. */
+/* Where the headers go: nothing is kept, but every byte is formatted. */
 static inline FILE *fuzz_null(void)
 {
 	static FILE *f;
@@ -48,6 +48,25 @@ static inline FILE *fuzz_null(void)
 	if (!f && !(f = fopen("/dev/null", "w")))
 		abort();
 	return f;
+}
+
+/* One record through one backend: whatever the record holds, it prints
+ * as exactly one line (a name with a newline must not forge a row).
+ */
+static inline void fuzz_line(const struct output *out, const struct nvmetrace_record *r,
+			     const struct output_ctx *ctx)
+{
+	static char buf[16384];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	long n;
+
+	FUZZ_ASSERT(f);
+	out->record(f, r, ctx);
+	FUZZ_ASSERT(!fflush(f));
+	n = ftell(f);
+	fclose(f);
+	FUZZ_ASSERT(n > 0 && (size_t)n < sizeof(buf) - 1);
+	FUZZ_ASSERT(buf[n - 1] == '\n' && !memchr(buf, '\n', (size_t)n - 1));
 }
 
 /* The table (with and without the -a columns) and JSON Lines, in the time
@@ -61,15 +80,15 @@ static inline void fuzz_print(const struct nvmetrace_record *r, int64_t mono_to_
 		.start_ns = start_ns,
 		.time_style = (enum time_style)(style % 4),
 	};
-	FILE *f = fuzz_null();
 
 	ctx.all = false;
-	output_table.record(f, r, &ctx);
+	output_table.header(fuzz_null(), &ctx);
+	fuzz_line(&output_table, r, &ctx);
 	ctx.all = true;
-	output_table.header(f, &ctx);
-	output_table.record(f, r, &ctx);
-	output_json.header(f, &ctx);
-	output_json.record(f, r, &ctx);
+	output_table.header(fuzz_null(), &ctx);
+	fuzz_line(&output_table, r, &ctx);
+	output_json.header(fuzz_null(), &ctx);
+	fuzz_line(&output_json, r, &ctx);
 }
 
 /* A record passes the filters built from its own values (-p -c -d -n -q
