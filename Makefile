@@ -129,10 +129,19 @@ fuzz-corpus: $(BUILD)/fuzz/mkcorpus
 
 # Workload tools the VM tests and the benchmark run in the guest.
 TOOLS		:= $(BUILD)/nvme-storm
+BENCH_TOOLS	:= $(BUILD)/bench-empty
 
 $(BUILD)/%: bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/%.bpf.o: bench/%.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench-empty: bench/bench-empty.c $(BUILD)/empty.skel.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
 # The replay benchmark's capture generator writes with src/capture.c.
 $(BUILD)/mkcap: bench/mkcap.c $(BUILD)/capture.o | $(BUILD)
@@ -158,7 +167,7 @@ check-kernels: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
 # Side-by-side benchmark in the VM (KERNEL=, default 6.1) and replay on the
 # host; figures go to stdout and docs/PERFORMANCE.md.
 KERNEL		?= 6.1
-bench: all $(TOOLS)
+bench: all $(TOOLS) $(BENCH_TOOLS)
 	$(Q)KERNEL="$(KERNEL)" bench/run.sh
 
 install: $(BUILD)/nvmetrace

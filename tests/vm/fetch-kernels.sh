@@ -4,7 +4,10 @@
 # sources) with a private source list, so the system's apt state is untouched.
 #
 # usage: fetch-kernels.sh KERNEL...   (KERNEL: 5.10 6.1 6.1-cloud 6.12 7.2)
+#        fetch-kernels.sh --headers KERNEL...
 # Each kernel lands in $CACHE/kernels/KERNEL/{vmlinuz,release,root/lib/modules}.
+# --headers also fetches the kernel's headers packages (for BCC, `make bench`)
+# into $CACHE/kernels/KERNEL/headers.
 # A kernel already in the cache is not fetched again.
 set -euo pipefail
 
@@ -117,7 +120,41 @@ fetch_one() {
 	log "$k: kernel $kv ready"
 }
 
+# Debian splits a kernel's headers in two packages: linux-headers-RELEASE
+# (generated, per flavour) and linux-headers-VERSION-common. BCC and bpftrace
+# take one tree (BCC_KERNEL_SOURCE, BPFTRACE_KERNEL_SOURCE), so the generated
+# files are laid over the common ones in $CACHE/kernels/KERNEL/headers.
+fetch_headers() {
+	local k=$1 dest="$kernel_dir/$1/headers" kv tmp p common
+	[ -s "$dest/include/generated/autoconf.h" ] && return 0
+	kv=$(cat "$kernel_dir/$k/release")
+	apt_setup
+	tmp="$dest.tmp"
+	rm -rf "$tmp" "$tmp.x"
+	mkdir -p "$tmp.x"
+	for p in "linux-headers-$kv" "linux-headers-${kv%-*}-common"; do
+		apt-cache "${apt_opts[@]}" show "$p" >/dev/null 2>&1 ||
+			die "$k: no package $p in the Debian archive (headers are fetched for Debian's own kernels only)"
+		log "fetching $p"
+		dpkg-deb -x "$(download "$p")" "$tmp.x"
+	done
+	common=$(ls -d "$tmp.x"/usr/src/linux-headers-*-common 2>/dev/null | head -n 1)
+	[ -d "$tmp.x/usr/src/linux-headers-$kv" ] && [ -n "$common" ] ||
+		die "$k: unexpected layout of the headers packages"
+	mv "$common" "$tmp"
+	cp -a --remove-destination "$tmp.x/usr/src/linux-headers-$kv/." "$tmp/"
+	rm -rf "$tmp.x" "$apt_dir"/debs/*.deb "$dest"
+	mv "$tmp" "$dest"
+	log "$k: headers for $kv ready"
+}
+
+headers=0
+if [ "${1:-}" = --headers ]; then
+	headers=1
+	shift
+fi
 [ $# -gt 0 ] || set -- $ALL_KERNELS
 for k in "$@"; do
 	fetch_one "$k"
+	[ $headers -eq 0 ] || fetch_headers "$k"
 done

@@ -1,0 +1,247 @@
+#!/bin/bash
+# `make bench` inside the VM, chrooted into the host's root (read-only, over
+# 9p) so bpftrace, BCC, fio and python3 are the host's Debian packages.
+# Prints "BENCH <kind> key=value..." lines on $RESULTS; bench/report.py turns
+# them into tables.
+#
+# env: TOP BUILD (the checkout and its build directory, as the host sees them),
+#      HEADERS (the guest kernel's headers, for BCC and bpftrace), SECS (seconds
+#      per workload run), REPS (repetitions), ONLY (configurations to run; all
+#      when empty), RESULTS (where BENCH lines go), KERNEL.
+set -u
+
+NT=$BUILD/nvmetrace
+STORM=$BUILD/nvme-storm
+EMPTY=$BUILD/bench-empty
+CTRL=/dev/nvme0
+NS=/dev/nvme0n1
+MARK=0x5eed			# cdw10 of the marker Identify (CNS 0xed: rejected, still traced)
+MARK_RE='"cdw10":24301|cdw10: 5eed| 5eed( |$)|cns=237'	# how each tool prints it
+W=/tmp/bench
+mkdir -p "$W"
+export BCC_KERNEL_SOURCE=$HEADERS BPFTRACE_KERNEL_SOURCE=$HEADERS
+
+# The seeds' bpftrace one-liner.
+SEED_BT='kprobe:nvme_submit_user_cmd {
+printf("opcode: %x\n", ((struct nvme_command *)arg1)->common.opcode);
+printf("command_id: %x\n", ((struct nvme_command *)arg1)->common.command_id);
+printf("nsid: %x\n", ((struct nvme_command *)arg1)->common.nsid);
+printf("cdw10: %x\n", ((struct nvme_command *)arg1)->common.cdw10);
+}'
+
+out() {
+	echo "BENCH $*" >"$RESULTS"
+	echo "bench: $*"
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# --- workloads ---------------------------------------------------------------
+# storm SECONDS -> "ISSUED RATE"
+storm() {
+	"$STORM" -t "$1" -c 1 "$CTRL" |
+		sed -n 's/^issued=\([0-9]*\) .* rate=\([0-9.]*\)$/\1 \2/p'
+}
+marker() { "$STORM" -n 1 -c "$MARK" "$CTRL" >/dev/null; }
+
+FIO_ENGINE=io_uring
+# fio_run SECONDS -> read IOPS (4 KiB random O_DIRECT reads, queue depth 16)
+fio_run() {
+	fio --name=bench --filename="$NS" --rw=randread --bs=4k --direct=1 \
+		--ioengine=$FIO_ENGINE --iodepth=16 --time_based --runtime="$1" \
+		--norandommap --randrepeat=0 --output-format=terse --terse-version=3 \
+		2>/dev/null | awk -F';' 'NR == 1 { print $8 }'
+}
+
+# --- tracers -------------------------------------------------------------------
+TPID=
+is_bpf() { case $1 in tracefs) return 1 ;; esac; return 0; }
+
+# start_tool CONFIG OUT ERR: start it in the background, TPID = its pid.
+start_tool() {
+	local c=$1 o=$2 e=$3 t=/sys/kernel/tracing
+	case $c in
+	nvmetrace)	"$NT" -v >"$o" 2>"$e" & ;;
+	nvmetrace-j)	"$NT" -j -v >"$o" 2>"$e" & ;;
+	nvmetrace-j-tiny) "$NT" -j -v --ringbuf-size=4 >"$o" 2>"$e" & ;;
+	nvmetrace-a)	"$NT" -a -v >"$o" 2>"$e" & ;;
+	nvmetrace-a-j)	"$NT" -a -j -v >"$o" 2>"$e" & ;;
+	nvmetrace-a-j-storm) "$NT" -a -j -v -c nvme-storm >"$o" 2>"$e" & ;;
+	nvmetrace-a-j-tiny) "$NT" -a -j -v -c nvme-storm --ringbuf-size=4 >"$o" 2>"$e" & ;;
+	nvmetrace-H)	"$NT" -a -H -v >"$o" 2>"$e" & ;;
+	bpftrace)	bpftrace -e "$SEED_BT" >"$o" 2>"$e" & ;;
+	# Unbuffered, as on the terminal the seeds ran it on.
+	bcc)		PYTHONUNBUFFERED=1 python3 "$TOP/bench/seed_bcc.py" >"$o" 2>"$e" & ;;
+	empty-kprobe)	"$EMPTY" kprobe >"$o" 2>"$e" & ;;
+	empty-tp_btf)	"$EMPTY" tp_btf >"$o" 2>"$e" & ;;
+	tracefs)
+		: >$t/trace
+		echo 1 >$t/events/nvme/nvme_setup_cmd/enable
+		echo 1 >$t/events/nvme/nvme_complete_rq/enable
+		cat $t/trace_pipe >"$o" 2>"$e" & ;;
+	*) echo "bench: unknown configuration $c" >&2; return 1 ;;
+	esac
+	TPID=$!
+}
+
+stop_tool() {
+	local c=$1 i t=/sys/kernel/tracing
+	kill -INT "$TPID" 2>/dev/null
+	[ "$c" = tracefs ] && kill -TERM "$TPID" 2>/dev/null
+	for i in $(seq 300); do
+		kill -0 "$TPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$TPID" 2>/dev/null; then
+		out "ERROR config=$c: did not stop in 30 s after SIGINT; killed"
+		kill -KILL "$TPID"
+	fi
+	wait "$TPID" 2>/dev/null
+	if [ "$c" = tracefs ]; then
+		echo 0 >$t/events/nvme/nvme_setup_cmd/enable
+		echo 0 >$t/events/nvme/nvme_complete_rq/enable
+	fi
+}
+
+# BPF programs as "ID TYPE NAME RUN_TIME_NS RUN_CNT" (kernel.bpf_stats_enabled).
+progs() {
+	bpftool prog show 2>/dev/null | awk '/^[0-9]+:/ {
+		id = $1; sub(":", "", id); name = "-"; rt = 0; rc = 0
+		for (i = 2; i < NF; i++) {
+			if ($i == "name") name = $(i + 1)
+			if ($i == "run_time_ns") rt = $(i + 1)
+			if ($i == "run_cnt") rc = $(i + 1)
+		}
+		print id, $2, name, rt, rc }'
+}
+max_prog_id() { progs | awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { print m }'; }
+# Programs loaded after id $1 that have run.
+new_progs() { progs | awk -v min="$1" '$1 > min && $5 > 0'; }
+
+# wait_attached CONFIG OUT BASE_ID [marker-in-output]: issue marker commands
+# until the tracer shows it traces: its BPF programs have run (or the marker is
+# in its output). Prints the seconds it took; fails after 600 s or if it died.
+wait_attached() {
+	local c=$1 o=$2 base=$3 by_output=$4 t0=$5
+	while :; do
+		kill -0 "$TPID" 2>/dev/null || return 1
+		marker
+		if [ -n "$by_output" ]; then
+			grep -q -E "$MARK_RE" "$o" 2>/dev/null && break
+		elif ! is_bpf "$c" || [ -n "$(new_progs "$base")" ]; then
+			break
+		fi
+		[ "$(elapsed "$t0" | cut -d. -f1)" -lt 600 ] || return 1
+		sleep 0.05
+	done
+	elapsed "$t0"
+}
+
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# cost_lines CONFIG REP WORKLOAD BEFORE AFTER COUNT: per program of the
+# tracer, runs and ns spent in the workload (from two progs snapshots).
+cost_lines() {
+	local c=$1 rep=$2 wl=$3 before=$4 after=$5 n=$6
+	awk -v c="$c" -v rep="$rep" -v wl="$wl" -v n="$n" '
+		FNR == NR { rt[$1] = $4; rc[$1] = $5; next }
+		{ d = $5 - rc[$1]; if (d <= 0) next
+		  printf "COST config=%s rep=%s workload=%s prog=%s type=%s runs=%d ns=%d commands=%d\n",
+			c, rep, wl, $3, $2, d, $4 - rt[$1], n }' "$before" "$after" |
+	while read -r line; do out "$line"; done
+}
+
+# --- phases ----------------------------------------------------------------------
+# Loss and start-up: output to a file, counted against what nvme-storm issued.
+loss_run() {
+	local c=$1 o=$W/$1.out e=$W/$1.err t0 start issued rate got rep markers
+	base=$(max_prog_id)
+	t0=$(now)
+	start_tool "$c" "$o" "$e" || return
+	if ! start=$(wait_attached "$c" "$o" "$base" output "$t0"); then
+		out "ERROR config=$c: not tracing after 600 s: $(tail -n 3 "$e" | tr '\n' ' ')"
+		stop_tool "$c"
+		return
+	fi
+	markers=$(grep -c -E "$MARK_RE" "$o")
+	set -- $(storm "$SECS")
+	issued=${1:-0} rate=${2:-0}
+	sleep 2		# let the reader drain
+	# The markers still running when the storm started count as issued.
+	stop_tool "$c"
+	case $c in
+	nvmetrace*)	got=$(grep -c . "$o")
+			rep=$(sed -n 's/^nvmetrace: lost \([0-9]*\) events.*/\1/p' "$e" | head -n 1) ;;
+	bpftrace)	got=$(grep -c '^opcode:' "$o")
+			rep=$(cat "$o" "$e" | sed -n 's/.*[Ll]ost \([0-9]*\) events.*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
+	bcc)		got=$(grep -c 'nvme-storm' "$o")
+			rep=$(sed -n 's/^lost \([0-9]*\) events/\1/p' "$e") ;;
+	tracefs)	got=$(grep -c 'nvme_setup_cmd' "$o")
+			rep=$(cat /sys/kernel/tracing/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }') ;;
+	esac
+	# Every marker the tracer printed was issued; so were the storm's commands.
+	out "LOSS config=$c issued=$((issued + markers)) received=$got reported=${rep:-0} rate=$rate start_s=$start markers=$markers"
+}
+
+# Throughput: alternate untraced and traced runs of both workloads.
+rate_run() {
+	local c=$1 rep=$2 b_storm b_fio t_storm t_fio issued rate base attach s0 s1 s2
+	set -- $(storm "$SECS")
+	b_storm=${2:-}
+	b_fio=$(fio_run "$SECS")
+	if [ "$c" = none ]; then
+		out "RATE config=none rep=$rep workload=storm base=$b_storm traced=$b_storm"
+		out "RATE config=none rep=$rep workload=fio base=$b_fio traced=$b_fio"
+		return
+	fi
+	base=$(max_prog_id)
+	t0=$(now)
+	start_tool "$c" /dev/null "$W/$c.err" || return
+	if ! attach=$(wait_attached "$c" /dev/null "$base" "" "$t0"); then
+		out "ERROR config=$c: not tracing after 600 s: $(tail -n 3 "$W/$c.err" | tr '\n' ' ')"
+		stop_tool "$c"
+		return
+	fi
+	sleep 0.5
+	progs >"$W/s0"
+	set -- $(storm "$SECS")
+	issued=${1:-0} t_storm=${2:-}
+	progs >"$W/s1"
+	t_fio=$(fio_run "$SECS")
+	progs >"$W/s2"
+	hwm=$(hwm_kib "$TPID")
+	stop_tool "$c"
+	out "RATE config=$c rep=$rep workload=storm base=$b_storm traced=$t_storm"
+	out "RATE config=$c rep=$rep workload=fio base=$b_fio traced=$t_fio"
+	out "ATTACH config=$c rep=$rep seconds=$attach"
+	out "RSS config=$c rep=$rep kib=$hwm"
+	cost_lines "$c" "$rep" storm "$W/s0" "$W/s1" "$issued"
+	cost_lines "$c" "$rep" fio "$W/s1" "$W/s2" 0
+	grep -h -i 'lost' "$W/$c.err" | head -n 3 | while read -r l; do out "NOTE config=$c rep=$rep $l"; done
+}
+
+wanted() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# --- main ---------------------------------------------------------------------------
+echo 1 >/proc/sys/kernel/bpf_stats_enabled || out "ERROR cannot enable kernel.bpf_stats_enabled"
+[ -x "$NT" ] && [ -x "$STORM" ] && [ -x "$EMPTY" ] || { out "ERROR missing $NT, $STORM or $EMPTY"; exit 0; }
+if [ -z "$(fio_run 1)" ]; then
+	FIO_ENGINE=libaio
+fi
+out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS reps=$REPS fio_engine=$FIO_ENGINE"
+out "INFO versions nvmetrace=$("$NT" --version | head -n 1 | awk '{ print $2 }') $(bpftrace --version) bcc=$(python3 -c 'import bcc; print(bcc.__version__)' 2>/dev/null) fio=$(fio --version)"
+# Warm the page cache and the tools (the first run of each reads them over 9p).
+storm 2 >/dev/null
+fio_run 2 >/dev/null
+
+for c in nvmetrace-j nvmetrace-a-j-storm bpftrace bcc tracefs nvmetrace-j-tiny nvmetrace-a-j-tiny; do
+	wanted "$c" && loss_run "$c"
+done
+for rep in $(seq "$REPS"); do
+	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs \
+		 empty-kprobe empty-tp_btf; do
+		case $c in empty-*) [ "$rep" = 1 ] || continue ;; esac
+		wanted "$c" && rate_run "$c" "$rep"
+	done
+done
+out "DONE"

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the BENCH lines of bench/guest.sh and the replay table of
+bench/replay.sh into docs/PERFORMANCE.md (Markdown on stdout)."""
+import argparse
+import datetime
+import io
+import os
+import statistics
+import sys
+
+NAMES = {
+    "none": "no tracer",
+    "nvmetrace": "nvmetrace (default: passthrough)",
+    "nvmetrace-a": "nvmetrace -a >/dev/null",
+    "nvmetrace-a-j": "nvmetrace -a -j >/dev/null",
+    "nvmetrace-H": "nvmetrace -a -H (histograms)",
+    "bpftrace": "bpftrace, the seeds' one-liner",
+    "bcc": "BCC, the seeds' Python script",
+    "tracefs": "tracefs nvme events + trace_pipe",
+    "empty-kprobe": "empty BPF kprobe (floor)",
+    "empty-tp_btf": "empty BPF tp_btf (floor)",
+    "nvmetrace-j": "nvmetrace -j",
+    "nvmetrace-a-j-storm": "nvmetrace -a -j -c nvme-storm",
+    "nvmetrace-j-tiny": "nvmetrace -j --ringbuf-size=4",
+    "nvmetrace-a-j-tiny": "nvmetrace -a -j -c nvme-storm --ringbuf-size=4",
+}
+ALTERNATIVES = ("bpftrace", "bcc", "tracefs")
+
+
+def parse(path):
+    recs = []
+    for line in open(path):
+        parts = line.split()
+        if len(parts) < 2 or parts[0] != "BENCH":
+            continue
+        rec = {"kind": parts[1], "text": " ".join(parts[2:])}
+        for p in parts[2:]:
+            if "=" in p:
+                k, v = p.split("=", 1)
+                rec.setdefault(k, v)
+        recs.append(rec)
+    return recs
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, spec="{:,.0f}"):
+    return "n/a" if v is None else spec.format(v)
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+class Report:
+    def __init__(self, recs):
+        self.recs = recs
+        self.targets = []
+
+    def of(self, kind, **match):
+        return [r for r in self.recs if r["kind"] == kind
+                and all(r.get(k) == v for k, v in match.items())]
+
+    def configs(self, kind):
+        seen = []
+        for r in self.of(kind):
+            if r["config"] not in seen:
+                seen.append(r["config"])
+        return seen
+
+    def ratio(self, config, workload):
+        """Median over repetitions of traced/untraced, each traced run
+        against the untraced run just before it."""
+        rs = []
+        for r in self.of("RATE", config=config, workload=workload):
+            b, t = num(r.get("base")), num(r.get("traced"))
+            if b and t is not None:
+                rs.append(t / b)
+        return med(rs), len(rs)
+
+    def rate(self, config, workload, key="traced"):
+        return med(num(r.get(key)) for r in self.of("RATE", config=config, workload=workload))
+
+    def target(self, what, measured, ok):
+        self.targets.append((what, measured, verdict(ok)))
+
+    # --- sections ---------------------------------------------------------
+    def rates(self):
+        print("## Workload rate under each tracer\n")
+        print("Each traced run follows an untraced run of the same workload; the "
+              "ratio is traced/untraced, median over the repetitions. Storm: "
+              "`nvme-storm`, Identify passthrough ioctls back to back (commands/s). "
+              "Block I/O: fio, 4 KiB O_DIRECT random reads, queue depth 16 (IOPS).\n")
+        print("| configuration | storm cmds/s | storm ratio | block IOPS | block ratio | runs |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for c in self.configs("RATE"):
+            s, n = self.ratio(c, "storm")
+            f, _ = self.ratio(c, "fio")
+            print(f"| {NAMES.get(c, c)} | {fmt(self.rate(c, 'storm'))} | {fmt(s, '{:.3f}')} "
+                  f"| {fmt(self.rate(c, 'fio'))} | {fmt(f, '{:.3f}')} | {n} |")
+        print()
+        for wl, label in (("storm", "passthrough storm"), ("fio", "block I/O")):
+            a, _ = self.ratio("nvmetrace-a", wl)
+            self.target(f"nvmetrace -a costs <= 5% on the {label}",
+                        fmt(None if a is None else (1 - a) * 100, "{:.1f}%"),
+                        None if a is None else a >= 0.95)
+            alts = {c: self.ratio(c, wl)[0] for c in ALTERNATIVES}
+            alts = {c: v for c, v in alts.items() if v is not None}
+            self.target(f"nvmetrace -a cheaper than every alternative on the {label}",
+                        ", ".join(f"{c} {(1 - v) * 100:.1f}%" for c, v in alts.items()) or "n/a",
+                        None if a is None or not alts else all(a >= v for v in alts.values()))
+            h, _ = self.ratio("nvmetrace-H", wl)
+            self.target(f"nvmetrace -a -H costs <= 2% on the {label}",
+                        fmt(None if h is None else (1 - h) * 100, "{:.1f}%"),
+                        None if h is None else h >= 0.98)
+
+    def cost_of(self, config, workload="storm"):
+        """Per program: (type, ns per run, runs per command), summed over reps;
+        and the total ns per traced command."""
+        progs = {}
+        commands = 0
+        reps = set()
+        for r in self.of("COST", config=config, workload=workload):
+            p = progs.setdefault(r["prog"], [r["type"], 0, 0])
+            p[1] += int(r["runs"])
+            p[2] += int(r["ns"])
+            if r["rep"] not in reps:
+                reps.add(r["rep"])
+                commands += int(r["commands"])
+        total = sum(p[2] for p in progs.values())
+        return progs, (total / commands if commands else None)
+
+    def costs(self):
+        print("## In-kernel cost per event\n")
+        print("`kernel.bpf_stats_enabled=1`: run_time_ns / run_cnt of each program "
+              "while the storm ran (all repetitions). \"ns per command\" sums every "
+              "program of the tool over the commands the storm issued. Block I/O "
+              "rows are the same for the programs -a attaches to the block path.\n")
+        print("| configuration | workload | program | hook type | runs | ns per run | ns per command |")
+        print("|---|---|---|---|---:|---:|---:|")
+        per_cmd = {}
+        per_run = {}
+        for c in self.configs("COST"):
+            for wl in ("storm", "fio"):
+                progs, pc = self.cost_of(c, wl)
+                if wl == "storm":
+                    per_cmd[c] = pc
+                for name, (typ, runs, ns) in progs.items():
+                    per_run[(c, wl, name)] = ns / runs
+                    print(f"| {NAMES.get(c, c)} | {wl} | {name} | {typ} | {runs:,} "
+                          f"| {ns / runs:,.0f} | {fmt(pc) if wl == 'storm' else ''} |")
+        print()
+        nv = per_cmd.get("nvmetrace")
+        alt = {c: per_cmd.get(c) for c in ("bpftrace", "bcc") if per_cmd.get(c)}
+        self.target("nvmetrace's per-command cost <= bpftrace's and BCC's (kprobe on nvme_submit_user_cmd)",
+                    f"nvmetrace {fmt(nv)} ns; " + ", ".join(f"{c} {v:,.0f} ns" for c, v in alt.items()),
+                    None if nv is None or not alt else all(nv <= v for v in alt.values()))
+        # The floor: an empty program on the same hook.
+        kp = [v for (c, wl, n), v in per_run.items() if c == "nvmetrace" and wl == "storm" and n.endswith("_kp")]
+        ekp = [v for (c, wl, n), v in per_run.items() if c == "empty-kprobe" and wl == "storm"]
+        if kp and ekp:
+            self.target("nvmetrace's kprobe within 2x of an empty kprobe",
+                        f"{kp[0]:,.0f} vs {ekp[0]:,.0f} ns/run ({kp[0] / ekp[0]:.2f}x)", kp[0] <= 2 * ekp[0])
+        tp = [v for (c, wl, n), v in per_run.items() if c == "nvmetrace-a" and wl == "storm" and n.endswith("_setup")]
+        etp = [v for (c, wl, n), v in per_run.items() if c == "empty-tp_btf" and wl == "storm"]
+        if tp and etp:
+            self.target("nvmetrace -a's nvme_setup_cmd program within 2x of an empty tp_btf",
+                        f"{tp[0]:,.0f} vs {etp[0]:,.0f} ns/run ({tp[0] / etp[0]:.2f}x)", tp[0] <= 2 * etp[0])
+
+    def start(self):
+        print("## Start to tracing\n")
+        print("From exec to the first traced command: \"first record\" is when a "
+              "marker command issued every 50 ms first appears in the tool's output "
+              "(the first start of each tool in the boot); \"programs running\" is when "
+              "its BPF programs first run, median of the later starts.\n")
+        print("| tool | first record (s) | programs running (s) |")
+        print("|---|---:|---:|")
+        first = {}
+        for r in self.of("LOSS"):
+            first[r["config"]] = num(r.get("start_s"))
+        running = {c: med(num(r.get("seconds")) for r in self.of("ATTACH", config=c))
+                   for c in self.configs("ATTACH")}
+        rows = [("nvmetrace", "nvmetrace-j", "nvmetrace"), ("nvmetrace -a", "nvmetrace-a-j-storm", "nvmetrace-a"),
+                ("bpftrace", "bpftrace", "bpftrace"), ("BCC", "bcc", "bcc"), ("tracefs", "tracefs", "tracefs")]
+        for label, lc, ac in rows:
+            print(f"| {label} | {fmt(first.get(lc), '{:.2f}')} | {fmt(running.get(ac), '{:.2f}')} |")
+        print()
+        nv = max([v for v in (first.get("nvmetrace-j"), first.get("nvmetrace-a-j-storm")) if v is not None],
+                 default=None)
+        for c, label in (("bpftrace", "bpftrace"), ("bcc", "BCC")):
+            o = first.get(c)
+            self.target(f"start to tracing <= 1/20 of {label}'s",
+                        "n/a" if nv is None or o is None else f"{nv:.2f} s vs {o:.2f} s (1/{o / nv:.0f})",
+                        None if nv is None or o is None else nv * 20 <= o)
+
+    def loss(self):
+        print("## Events lost at the VM's top rate\n")
+        print("Each tool traced the storm with its output going to a file; issued "
+              "counts the storm's commands and the markers the tool printed.\n")
+        print("| configuration | storm cmds/s | issued | received | issued - received | reported lost |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for r in self.of("LOSS"):
+            i, g, rep = int(r["issued"]), int(r["received"]), int(r["reported"])
+            print(f"| {NAMES.get(r['config'], r['config'])} | {fmt(num(r.get('rate')))} "
+                  f"| {i:,} | {g:,} | {i - g:,} | {rep:,} |")
+            if r["config"] in ("nvmetrace-j", "nvmetrace-a-j-storm"):
+                self.target(f"{NAMES[r['config']]}: nothing lost with the default buffer",
+                            f"{i - g} missing, {rep} reported", i == g and rep == 0)
+            if r["config"].endswith("-tiny"):
+                self.target(f"{NAMES[r['config']]}: the exact loss is reported",
+                            f"{i - g} missing, {rep} reported", i - g == rep)
+        print()
+
+    def rss(self):
+        print("## Peak RSS of each tool\n")
+        print("| configuration | peak RSS (MiB, median) |")
+        print("|---|---:|")
+        for c in self.configs("RSS"):
+            v = med(num(r.get("kib")) for r in self.of("RSS", config=c))
+            print(f"| {NAMES.get(c, c)} | {fmt(None if v is None else v / 1024, '{:.1f}')} |")
+        print()
+
+    def notes(self):
+        bad = self.of("ERROR") + self.of("NOTE")
+        if bad:
+            print("## Notes from the run\n")
+            for r in bad:
+                print(f"- {r['kind']}: {r['text']}")
+            print()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--command", required=True)
+    ap.add_argument("vm")
+    ap.add_argument("replay")
+    args = ap.parse_args()
+    rep = Report(parse(args.vm))
+    info = " ".join(r["text"] for r in rep.of("INFO"))
+    print("# nvmetrace performance\n")
+    print(f"Produced by `{args.command}` on {datetime.date.today()} "
+          f"({os.cpu_count()} host cores). The VM is QEMU TCG (no KVM) with "
+          "its emulated NVMe controller, so absolute rates are low and the "
+          "ratios are what carry over; every figure comes from the same boot.\n")
+    print(f"Guest: {info}\n")
+    saved = sys.stdout
+    buf = io.StringIO()
+    sys.stdout = buf
+    rep.rates()
+    rep.costs()
+    rep.start()
+    rep.loss()
+    rep.rss()
+    print("## Replay on the host\n")
+    replay = open(args.replay).read().strip()
+    print(replay + "\n")
+    rep.notes()
+    sys.stdout = saved
+    print("## Targets\n")
+    print("| target | measured | |")
+    print("|---|---|---|")
+    for what, measured, v in rep.targets:
+        print(f"| {what} | {measured} | {v} |")
+    print("\nReplay targets (>= 5 M records/s to the table, >= 2 M/s to JSON, "
+          "peak RSS <= 16 MB) are in the replay table below.\n")
+    print(buf.getvalue(), end="")
+
+
+if __name__ == "__main__":
+    main()

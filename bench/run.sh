@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# make bench: boot one Debian kernel under QEMU (TCG) with an emulated NVMe
+# drive, measure nvmetrace against the alternatives in one boot
+# (bench/guest.sh), then replay on the host (bench/replay.sh); print the
+# tables and write them to docs/PERFORMANCE.md.
+#
+# env: KERNEL (default 6.1; needs 9p: not 6.1-cloud), BENCH_SECONDS (per
+#      workload run, default 8), BENCH_REPS (default 3), BENCH_ONLY (a space
+#      list of configurations, for trying things out: then docs/ is not
+#      written), BENCH_RECORDS (replay, default 5000000), BUILD (default build)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tests/vm/lib.sh"
+
+k=${KERNEL:-6.1}
+secs=${BENCH_SECONDS:-8}
+reps=${BENCH_REPS:-3}
+only=${BENCH_ONLY:-}
+build=$(cd "${BUILD:-$TOP/build}" && pwd)
+out_dir="$build/bench"
+mkdir -p "$out_dir"
+
+"$here/deps.sh"
+for f in nvmetrace nvme-storm bench-empty; do
+	[ -x "$build/$f" ] || die "$build/$f not built (run make bench)"
+done
+"$TOP/tests/vm/fetch-kernels.sh" --headers "$k"
+kdir="$CACHE/kernels/$k"
+kv=$(cat "$kdir/release")
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/nvmetrace-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$TOP/tests/vm/mkinitramfs.sh" "$k" "$work/initrd.cpio"
+
+# The benchmark's additions to the test initramfs: 9p (to reach the host's
+# bpftrace, BCC, fio), the guest suite and its settings.
+stage="$work/stage"
+mkdir -p "$stage/lib/modules/bench" "$stage/etc" "$stage/root"
+depmod -b "$kdir/root" "$kv" 2>/dev/null
+for m in virtio_pci 9pnet_virtio 9p; do
+	modprobe -d "$kdir/root" -S "$kv" --show-depends "$m" 2>/dev/null ||
+		die "kernel $k has no module $m (the benchmark needs 9p; 6.1, 6.12 and 7.2 have it)"
+done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+	base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}
+	case "$ko" in
+	*.xz)  xz -dc "$ko" >"$stage/lib/modules/bench/$base" ;;
+	*.zst) zstd -qdc "$ko" >"$stage/lib/modules/bench/$base" ;;
+	*)     cp "$ko" "$stage/lib/modules/bench/$base" ;;
+	esac
+	echo "/lib/modules/bench/$base"
+done >"$stage/etc/bench-modules.load"
+cp "$here/vm-suite.sh" "$stage/root/bench.sh"
+{
+	echo "TOP='$TOP'"
+	echo "BUILD='$build'"
+	echo "HEADERS='$kdir/headers'"
+	echo "SECS='$secs'"
+	echo "REPS='$reps'"
+	echo "ONLY='$only'"
+} >"$stage/etc/nvmetrace-bench"
+(cd "$stage" && find . -mindepth 1 | cpio -o -H newc --quiet) >>"$work/initrd.cpio"
+truncate -s 1G "$work/disk0.img"
+
+log "bench: booting $k (${secs}s per run, $reps repetitions)"
+rc=0
+timeout --foreground -k 10 "${BENCH_TIMEOUT:-7200}" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 3072 \
+	-display none -monitor none -no-reboot \
+	-serial "file:$work/console.log" -serial "file:$work/results.log" \
+	-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
+	-append "console=ttyS0 panic=-1 loglevel=4 nvmetrace.suite=bench" \
+	-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw" \
+	-device nvme,serial=deadbeef,drive=nvm0 \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	</dev/null >"$work/qemu.log" 2>&1 || rc=$?
+cp "$work/console.log" "$out_dir/console.log"
+tr -d '\r' <"$work/results.log" | grep -E '^(BENCH|FAIL) ' >"$out_dir/vm.txt" || true
+if ! grep -q '^BENCH DONE' "$out_dir/vm.txt"; then
+	cat "$out_dir/vm.txt" >&2
+	die "the benchmark VM did not finish (qemu exit $rc); console log in $out_dir/console.log"
+fi
+
+BUILD="$build" "$here/replay.sh" "${BENCH_RECORDS:-5000000}" >"$out_dir/replay.md"
+
+cmd="make bench KERNEL=$k BENCH_SECONDS=$secs BENCH_REPS=$reps"
+python3 "$here/report.py" --command "$cmd" "$out_dir/vm.txt" "$out_dir/replay.md" >"$out_dir/PERFORMANCE.md"
+cat "$out_dir/PERFORMANCE.md"
+if [ -z "$only" ]; then
+	cp "$out_dir/PERFORMANCE.md" "$TOP/docs/PERFORMANCE.md"
+	log "bench: written to docs/PERFORMANCE.md"
+fi
