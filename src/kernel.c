@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <linux/capability.h>
@@ -24,46 +27,82 @@ static bool cap_set(const struct __user_cap_data_struct data[2], int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-bool have_trace_privilege(void)
+static bool effective_caps(struct __user_cap_data_struct data[2])
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
+
+	return syscall(SYS_capget, &hdr, data) == 0;
+}
+
+bool have_trace_privilege(void)
+{
 	struct __user_cap_data_struct data[2] = {};
 
-	if (syscall(SYS_capget, &hdr, data))
+	if (!effective_caps(data))
 		return geteuid() == 0;
 	return cap_set(data, CAP_SYS_ADMIN) ||
 	       (cap_set(data, CAP_BPF) && cap_set(data, CAP_PERFMON));
 }
 
+bool have_sys_admin(void)
+{
+	struct __user_cap_data_struct data[2] = {};
+
+	if (!effective_caps(data))
+		return geteuid() == 0;
+	return cap_set(data, CAP_SYS_ADMIN);
+}
+
+/* One /proc/kallsyms line: "ADDR TYPE NAME" or "ADDR TYPE NAME\t[MODULE]". */
+static bool ksym_line(char *line, const char *name, size_t len, bool text,
+		      char module[KSYM_MODULE_LEN])
+{
+	char *p = strchr(line, ' '), *mod;
+
+	if (!p || !p[1] || p[2] != ' ' || strncmp(p + 3, name, len) ||
+	    (p[3 + len] && p[3 + len] != '\t') || !!strchr("tT", p[1]) != text)
+		return false;
+	mod = strchr(p + 3 + len, '[');
+	module[0] = '\0';
+	if (mod)
+		snprintf(module, KSYM_MODULE_LEN, "%.*s", (int)strcspn(mod + 1, "]"), mod + 1);
+	return true;
+}
+
+/* /proc/kallsyms has 100,000 lines and more: read it in large blocks and
+ * compare names without sscanf(), which took seconds under emulation.
+ */
 bool ksym_find(const char *name, bool text, char module[KSYM_MODULE_LEN])
 {
-	char line[512], sym[256], mod[KSYM_MODULE_LEN + 2];
+	static char buf[1 << 16];
+	size_t len = strlen(name), have = 0;
 	bool found = false;
-	FILE *f;
-	char type;
+	char *line, *nl;
+	ssize_t n;
+	int fd;
 
-	f = fopen("/proc/kallsyms", "re");
-	if (!f)
+	fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	while (fgets(line, sizeof(line), f)) {
-		mod[0] = '\0';
-		if (sscanf(line, "%*s %c %255s %65s", &type, sym, mod) < 2)
-			continue;
-		if (strcmp(sym, name) || !!strchr("tT", type) != text)
-			continue;
-		/* "[nvme_core]" -> "nvme_core" */
-		if (mod[0] == '[') {
-			mod[strcspn(mod, "]")] = '\0';
-			snprintf(module, KSYM_MODULE_LEN, "%s", mod + 1);
-		} else {
-			module[0] = '\0';
+	while (!found && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += n;
+		buf[have] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = '\0';
+			if (ksym_line(line, name, len, text, module)) {
+				found = true;
+				break;
+			}
 		}
-		found = true;
-		break;
+		/* Keep the partial last line; a line never fills the buffer. */
+		have -= line - buf;
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;
 	}
-	fclose(f);
+	close(fd);
 	return found;
 }
 
@@ -182,6 +221,115 @@ const char *tracefs_dir(void)
 		if (!statfs(dirs[i], &st) && st.f_type == TRACEFS_MAGIC)
 			return dirs[i];
 	return NULL;
+}
+
+int kernel_merged_btf_fd(const char *module)
+{
+	struct btf *base, *mod = NULL, *out = NULL;
+	const char *raw;
+	__u32 size, id, n;
+	ssize_t w;
+	int fd = -1, err = 0;
+
+	base = btf__load_vmlinux_btf();
+	if (!base)
+		return -errno;
+	mod = btf__load_module_btf(module, base);
+	out = btf__new_empty();
+	if (!mod || !out) {
+		err = -errno;
+		goto out;
+	}
+	/* Copied in id order, every type keeps its id. */
+	n = btf__type_cnt(mod);
+	for (id = 1; id < n; id++) {
+		err = btf__add_type(out, mod, btf__type_by_id(mod, id));
+		if (err < 0)
+			goto out;
+	}
+	err = 0;
+	raw = btf__raw_data(out, &size);
+	fd = memfd_create("nvmetrace-btf", MFD_CLOEXEC);
+	if (!raw || fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (size) {
+		w = write(fd, raw, size);
+		if (w <= 0) {
+			err = -errno;
+			goto out;
+		}
+		raw += w;
+		size -= (__u32)w;
+	}
+out:
+	btf__free(out);
+	btf__free(mod);
+	btf__free(base);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+bool kernel_lockdown(char *mode, size_t len)
+{
+	char line[128], *a, *b;
+	FILE *f;
+
+	/* "none integrity [confidentiality]" (securityfs, Linux 5.4) */
+	f = fopen("/sys/kernel/security/lockdown", "re");
+	if (!f)
+		return false;
+	a = fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	fclose(f);
+	b = a ? strchr(a, ']') : NULL;
+	if (!b)
+		return false;
+	*b = '\0';
+	snprintf(mode, len, "%s", a + 1);
+	return strcmp(mode, "none") != 0;
+}
+
+int kernel_sysctl_int(const char *path)
+{
+	int v = -1;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+bool nvme_device_present(int ctrl, const char *disk)
+{
+	char path[96];
+	struct dirent *d;
+	bool any = false;
+	DIR *dir;
+
+	if (disk) {
+		snprintf(path, sizeof(path), "/sys/block/%s", disk);
+		return access(path, F_OK) == 0;
+	}
+	if (ctrl >= 0) {
+		snprintf(path, sizeof(path), "/sys/class/nvme/nvme%d", ctrl);
+		return access(path, F_OK) == 0;
+	}
+	dir = opendir("/sys/class/nvme");
+	if (!dir)
+		return false;
+	while (!any && (d = readdir(dir)))
+		any = !strncmp(d->d_name, "nvme", 4);
+	closedir(dir);
+	return any;
 }
 
 const char *errno_name(int err)

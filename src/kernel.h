@@ -16,6 +16,9 @@
  */
 bool have_trace_privilege(void);
 
+/* True if the process holds CAP_SYS_ADMIN (or is root without capget). */
+bool have_sys_admin(void);
+
 /* Look a symbol up in /proc/kallsyms: a function (text) or a data symbol.
  * Returns true if found; module gets the owning module's name, or "" for
  * vmlinux.
@@ -47,6 +50,29 @@ bool kernel_tp_has_btf(const char *event, const char *module);
  * or NULL when tracefs is not mounted.
  */
 const char *tracefs_dir(void);
+
+/* vmlinux BTF and MODULE's BTF (read from /sys/kernel/btf, which needs no
+ * privilege) merged into one BTF in a memfd, for libbpf's btf_custom_path:
+ * without CAP_SYS_ADMIN libbpf cannot open module BTF by id
+ * (BPF_BTF_GET_NEXT_ID and BPF_BTF_GET_FD_BY_ID check CAP_SYS_ADMIN), so
+ * CO-RE relocations against a module's types fail. Returns an fd or -errno.
+ */
+int kernel_merged_btf_fd(const char *module);
+
+/* True if the kernel is locked down (/sys/kernel/security/lockdown, Linux
+ * 5.4, commit 000d388ed3bb); mode gets "integrity" or "confidentiality".
+ * False when it is not, or securityfs is not mounted.
+ */
+bool kernel_lockdown(char *mode, size_t len);
+
+/* An integer sysctl from /proc/sys (path), or -1 if unreadable. */
+int kernel_sysctl_int(const char *path);
+
+/* True if NVMe disk (nvmeNnM) exists, else controller nvmeN (ctrl >= 0),
+ * else any NVMe controller (/sys/class/nvme). A few syscalls: cheap enough
+ * to ask once a second.
+ */
+bool nvme_device_present(int ctrl, const char *disk);
 
 /* "EINVAL" for EINVAL, also for the kernel-internal errnos the bpf() calls
  * return (ENOTSUPP = 524); never NULL. err may be negative.

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "feature.h"
 #include "kernel.h"
 #include "output.h"
 #include "report.h"
@@ -19,15 +21,30 @@
  */
 #define POLL_TIMEOUT_MS 200
 
+/* How often the loops look whether what is traced still exists. */
+#define GONE_CHECK_NS 1000000000ull
+
+/* Exit status when the traced device (or every controller) went away. */
+#define EXIT_GONE 3
+
 /* Histogram groups in the kernel (-H/-S): ~5 KiB each, preallocated. */
 #define HIST_MAX_GROUPS 1024
 
 static volatile sig_atomic_t exiting;
+static bool gone;		/* what we trace was removed: stop, exit EXIT_GONE */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
 }
 
 struct session {
@@ -38,6 +55,9 @@ struct session {
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
 	const char *target;		/* what we hook, for messages */
+	bool watched;			/* the device (-d) or a controller existed */
+	int btf_fd;			/* merged BTF for CO-RE, or -1 (kernel_merged_btf_fd) */
+	__u64 next_gone_check;
 };
 
 /* The programs each method attaches, in attach order. */
@@ -68,6 +88,36 @@ static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 		break;
 	}
 	return 0;
+}
+
+/* Once a second: is what we trace still there (the -d device, else any
+ * controller)? Hot-unplug or unbinding the driver removes it. Only a device
+ * seen present can go, so tracing may start before a controller appears.
+ */
+static void check_gone(struct session *s)
+{
+	__u64 t = now_ns();
+
+	if (t < s->next_gone_check)
+		return;
+	s->next_gone_check = t + GONE_CHECK_NS;
+	if (nvme_device_present(env.filter.ctrl, env.filter.disk))
+		s->watched = true;
+	else if (s->watched)
+		gone = true;
+}
+
+static void report_gone(void)
+{
+	if (env.filter.disk)
+		fprintf(stderr, "nvmetrace: %s was removed; nothing left to trace\n",
+			env.filter.disk);
+	else if (env.filter.ctrl >= 0)
+		fprintf(stderr, "nvmetrace: nvme%d was removed; nothing left to trace\n",
+			env.filter.ctrl);
+	else
+		fprintf(stderr, "nvmetrace: every NVMe controller was removed; "
+			"nothing left to trace\n");
 }
 
 static int handle_record(void *ctx, void *data, size_t size)
@@ -132,7 +182,14 @@ static int session_attach(struct session *s, enum attach_mode method)
 	struct bpf_link **links[4];
 	int i, n, err;
 
-	s->skel = nvmetrace_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	char btf_path[64];
+
+	if (s->btf_fd >= 0) {
+		snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", s->btf_fd);
+		opts.btf_custom_path = btf_path;
+	}
+	s->skel = nvmetrace_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
 	n = method_progs(s->skel, method, progs, links);
@@ -187,6 +244,10 @@ static void btf_method_reason(const struct session *s, enum attach_mode m, int e
 		snprintf(buf, len, "module %s has no BTF", s->module);
 		return;
 	}
+	if (s->module[0] && !have_sys_admin()) {
+		snprintf(buf, len, "attaching to module %s's BTF needs CAP_SYS_ADMIN", s->module);
+		return;
+	}
 	if (m == ATTACH_TP_BTF) {
 		snprintf(buf, len, "%s (%s)", errstr(err), errno_name(err));
 		return;
@@ -209,7 +270,24 @@ static void btf_method_reason(const struct session *s, enum attach_mode m, int e
 
 static int attach_error(int err, const char *method, const char *target)
 {
-	if (err == -EPERM || err == -EACCES)
+	/* Every program reads block-layer types with CO-RE: no vmlinux BTF,
+	 * no relocation, no load.
+	 */
+	if (!have_kernel_btf(NULL))
+		fprintf(stderr, "nvmetrace: failed to load the %s programs: the kernel has no "
+			"BTF (/sys/kernel/btf/vmlinux); use a kernel built with "
+			"CONFIG_DEBUG_INFO_BTF\n", method);
+	/* Debian's kernels add perf_event_paranoid=3 (their default), which
+	 * gives perf_event_open(), and so kprobes, to CAP_SYS_ADMIN only.
+	 */
+	else if ((err == -EPERM || err == -EACCES) && !have_sys_admin() &&
+		 !strcmp(method, "kprobe") &&
+		 kernel_sysctl_int("/proc/sys/kernel/perf_event_paranoid") > 2)
+		fprintf(stderr, "nvmetrace: failed to attach kprobe to %s: permission denied: "
+			"kernel.perf_event_paranoid=%d lets only CAP_SYS_ADMIN open perf events "
+			"(kprobes); set it to 2 for CAP_BPF and CAP_PERFMON to suffice, or run as root\n",
+			target, kernel_sysctl_int("/proc/sys/kernel/perf_event_paranoid"));
+	else if (err == -EPERM || err == -EACCES)
 		fprintf(stderr, "nvmetrace: failed to attach %s to %s: permission denied "
 			"(needs root, or CAP_BPF and CAP_PERFMON; is kernel lockdown on?)\n",
 			method, target);
@@ -233,6 +311,11 @@ static int session_start(struct session *s)
 	if (env.attach != plain_m) {
 		if (!have_kernel_btf(NULL) || (s->module[0] && !have_kernel_btf(s->module)))
 			err = -ESRCH;	/* don't let libbpf fail noisily */
+		else if (s->module[0] && !have_sys_admin())
+			err = -EPERM;	/* attach_btf_obj_fd: a module BTF by id */
+		else if (btf_m == ATTACH_FENTRY && env.attach == ATTACH_AUTO &&
+			 (err = feature_fentry(SUBMIT_FUNC)))
+			;	/* learnt cheaply: fentry cannot attach here */
 		else
 			err = session_attach(s, btf_m);
 		if (!err) {
@@ -241,7 +324,12 @@ static int session_start(struct session *s)
 					s->target, attach_mode_name(btf_m));
 			return 0;
 		}
-		btf_method_reason(s, btf_m, err, why, sizeof(why));
+		/* A signal while trying: stop before the next attempt. */
+		if (exiting)
+			return 0;
+		/* Finding the reason reads BTF again: only when it is shown. */
+		if (env.verbose || env.attach == btf_m)
+			btf_method_reason(s, btf_m, err, why, sizeof(why));
 		if (env.attach == btf_m) {
 			fprintf(stderr, "nvmetrace: failed to attach %s to %s: %s\n",
 				attach_mode_name(btf_m), s->target, why);
@@ -284,11 +372,18 @@ static int find_driver(struct session *s)
 	 * from vmlinux BTF: -a cannot work without it.
 	 */
 	if (!have_kernel_btf(NULL)) {
-		fprintf(stderr, "nvmetrace: -a needs kernel BTF (/sys/kernel/btf/vmlinux): "
-			"use a kernel built with CONFIG_DEBUG_INFO_BTF\n");
+		fprintf(stderr, "nvmetrace: failed to trace every command (-a): the kernel "
+			"has no BTF (/sys/kernel/btf/vmlinux); use a kernel built with "
+			"CONFIG_DEBUG_INFO_BTF\n");
 		return 1;
 	}
 	s->nvme_btf = kernel_has_struct("nvme_request", s->module[0] ? s->module : NULL);
+	if (s->nvme_btf && s->module[0] && !have_sys_admin()) {
+		s->btf_fd = kernel_merged_btf_fd(s->module);
+		if (s->btf_fd < 0 && env.verbose)
+			fprintf(stderr, "nvmetrace: failed to merge the BTF of module %s: %s\n",
+				s->module, strerror(-s->btf_fd));
+	}
 	if (!s->nvme_btf) {
 		if (env.filter.ctrl >= 0) {
 			fprintf(stderr, "nvmetrace: cannot filter by controller: this kernel has "
@@ -366,14 +461,6 @@ static int report_inflight(struct session *s)
 	return n;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
-}
-
 /* -H/-S: read the kernel's histograms (and, for -S, what is in flight),
  * print them, and reset them for the next interval.
  */
@@ -432,7 +519,8 @@ static int hist_loop(struct session *s)
 
 	fprintf(stderr, "nvmetrace: aggregating in the kernel; %s\n", env.interval ?
 		"printing every interval (Ctrl-C to stop)" : "Ctrl-C prints the report");
-	while (!exiting) {
+	while (!exiting && !gone) {
+		check_gone(s);
 		timeout = POLL_TIMEOUT_MS;
 		if (env.interval) {
 			__u64 t = now_ns();
@@ -454,18 +542,21 @@ static int hist_loop(struct session *s)
 			return 1;
 		}
 	}
-	/* Stopped by a signal: what was counted since the last report. */
+	/* Stopped by a signal (or the device went): what was counted since
+	 * the last report.
+	 */
 	nvmetrace_bpf__detach(s->skel);
 	print_report(s, (now_ns() - last) / 1e9);
-	return 0;
+	return gone ? EXIT_GONE : 0;
 }
 
 int trace_run(void)
 {
-	struct session s = {};
+	struct session s = { .btf_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct nvmetrace_bpf__bss *bss;
 	struct output_ctx clock;
+	char lockdown[32];
 	bool sink_ready = false;
 	int err, inflight = 0, ret = 1;
 
@@ -474,12 +565,39 @@ int trace_run(void)
 	sigaction(SIGTERM, &sa, NULL);
 
 	if (!have_trace_privilege()) {
-		fprintf(stderr, "nvmetrace: permission denied: tracing needs root, "
-			"or CAP_BPF and CAP_PERFMON (try sudo)\n");
+		/* 1 (not Debian's default 2) is a deliberate, locked choice. */
+		if (kernel_sysctl_int("/proc/sys/kernel/unprivileged_bpf_disabled") == 1)
+			fprintf(stderr, "nvmetrace: permission denied: tracing needs root, "
+				"or CAP_BPF and CAP_PERFMON; kernel.unprivileged_bpf_disabled=1 "
+				"also refuses bpf() to users without CAP_BPF (try sudo)\n");
+		else
+			fprintf(stderr, "nvmetrace: permission denied: tracing needs root, "
+				"or CAP_BPF and CAP_PERFMON (try sudo)\n");
 		return 1;
 	}
-	if (find_driver(&s) || session_start(&s))
+	/* Confidentiality lockdown (LOCKDOWN_BPF_READ_KERNEL, LOCKDOWN_KPROBES)
+	 * takes away bpf_probe_read_kernel() and kprobes: no mode can work,
+	 * and the verifier's error would not say why.
+	 */
+	if (kernel_lockdown(lockdown, sizeof(lockdown)) && !strcmp(lockdown, "confidentiality")) {
+		fprintf(stderr, "nvmetrace: failed to load the tracing programs: the kernel is "
+			"locked down (confidentiality), which forbids BPF from reading kernel "
+			"memory (see /sys/kernel/security/lockdown; only a reboot lifts it)\n");
 		return 1;
+	}
+	if (find_driver(&s))
+		return 1;
+	/* A signal during start-up stops it between steps (the handlers are
+	 * in place before anything is loaded); nothing stays attached.
+	 */
+	if (exiting)
+		return 0;
+	if (session_start(&s))
+		return 1;
+	if (exiting) {
+		session_close(&s);
+		return 0;
+	}
 
 	s.rb = ring_buffer__new(bpf_map__fd(s.skel->maps.nvmetrace_rb),
 				handle_record, &s, NULL);
@@ -497,7 +615,8 @@ int trace_run(void)
 		goto out;
 	sink_ready = true;
 
-	while (!exiting) {
+	while (!exiting && !gone) {
+		check_gone(&s);
 		err = ring_buffer__poll(s.rb, POLL_TIMEOUT_MS);
 		if (err == -EINTR)
 			continue;
@@ -509,7 +628,7 @@ int trace_run(void)
 		if (err > 0 && sink_flush(&s.sink))
 			goto out;
 	}
-	ret = 0;
+	ret = gone ? EXIT_GONE : 0;
 out:
 	/* Detach first so the counts are final, then drain what is left. */
 	nvmetrace_bpf__detach(s.skel);
@@ -539,6 +658,10 @@ out:
 	if (env.verbose && bss->replaced_inflight)
 		fprintf(stderr, "nvmetrace: %llu commands set up again before completing (requeued)\n",
 			(unsigned long long)bss->replaced_inflight);
+	if (gone)
+		report_gone();
 	session_close(&s);
+	if (s.btf_fd >= 0)
+		close(s.btf_fd);
 	return ret;
 }
