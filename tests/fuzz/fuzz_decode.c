@@ -6,10 +6,12 @@
  * The input's layout is in fuzz.h (IN_*); the bytes from IN_RECORD on,
  * NUL-terminated, are also parsed as an -o value.
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "decode.h"
 #include "fields.h"
 #include "fuzz.h"
@@ -88,10 +90,13 @@ static void check_names(uint8_t opcode)
 	FUZZ_ASSERT(!fc || fc[0]);
 }
 
-/* -o VALUE: whatever parses is an opcode, and a name one nvmetrace prints. */
+/* -o VALUE (names.h): whatever parses is an opcode; a bare number fits
+ * any queue, admin:N and io:N theirs, and a name is one nvmetrace prints.
+ */
 static void check_parse(const uint8_t *p, size_t n)
 {
-	enum nvme_qtype qtype;
+	enum nvme_qtype qtype, prefix = NVME_QTYPE_ANY;
+	const char *body;
 	char s[80];
 	int opcode = -1;
 
@@ -102,9 +107,19 @@ static void check_parse(const uint8_t *p, size_t n)
 	if (nvme_opcode_parse(s, &opcode, &qtype))
 		return;
 	FUZZ_ASSERT(opcode >= 0 && opcode <= 0xff);
-	FUZZ_ASSERT(qtype == NVME_QTYPE_ANY || qtype == NVME_QTYPE_ADMIN || qtype == NVME_QTYPE_IO);
-	if (qtype != NVME_QTYPE_ANY)
-		FUZZ_ASSERT(nvme_opcode_name(qtype, (uint8_t)opcode));
+	body = s;
+	if (!strncasecmp(s, "admin:", 6)) {
+		prefix = NVME_QTYPE_ADMIN;
+		body += 6;
+	} else if (!strncasecmp(s, "io:", 3)) {
+		prefix = NVME_QTYPE_IO;
+		body += 3;
+	}
+	if (isdigit((unsigned char)body[0]))
+		FUZZ_ASSERT(qtype == prefix);
+	else
+		FUZZ_ASSERT(qtype != NVME_QTYPE_ANY && nvme_opcode_name(qtype, (uint8_t)opcode) &&
+			    (prefix == NVME_QTYPE_ANY || qtype == prefix));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
