@@ -75,6 +75,9 @@ copy_bin "$TOP/build/nvme-storm" /usr/bin/nvme-storm
 copy_bin "$(command -v nvme)" /usr/sbin/nvme
 copy_bin "$(command -v bpftool || echo /usr/sbin/bpftool)" /usr/sbin/bpftool
 copy_bin /usr/bin/setpriv /usr/bin/setpriv
+# Starts a command with default signal dispositions and signals it (faults).
+command -v gcc >/dev/null || die "gcc not found (run tests/vm/deps.sh)"
+gcc -O2 -Wall -o "$stage/usr/bin/sigat" "$here/sigat.c"
 cp "$here/guest/init" "$stage/init"
 cp "$here"/guest/*.sh "$here"/guest/*.awk "$stage/root/"
 chmod +x "$stage/init"

@@ -5,10 +5,16 @@
 # failed.
 #
 # usage: run.sh KERNEL [SUITE]      (SUITE: a tests/vm/guest/SUITE.sh, default seed)
-# The seed suite gets one namespace (as the seeds' machine); the others two
-# (nvme-ns devices on one controller), the second throttled to 2 IOPS so
-# commands can be caught in flight.
-# env:   VM_TIMEOUT (s, default 900), VM_MEM (MiB, default 1024), VM_KEEP=1
+# The seed suite gets one namespace (as the seeds' machine); faults two
+# controllers (QEMU ids nvme0 and nvme1, serials deadbeef and feedface), the
+# second throttled to 2 IOPS; the others two namespaces (nvme-ns devices on
+# one controller), the second throttled. Throttled commands stay in flight
+# long enough to be caught there.
+# The guest can ask for QEMU monitor commands (hot-unplug): a line
+# "HOST <command>" on the results port is sent to the monitor.
+# env:   VM_TIMEOUT (s, default 900), VM_MEM (MiB, default 1024), VM_KEEP=1,
+#        VM_ONLY (the suite's tests to run, comma list; suites that know it),
+#        SOAK_SECONDS (the faults suite's soak, default 45)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +35,11 @@ truncate -s 64M "$work/disk0.img" "$work/disk1.img"
 if [ "$suite" = seed ]; then
 	nvme_dev=(-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
 		  -device nvme,serial=deadbeef,drive=nvm0)
+elif [ "$suite" = faults ]; then
+	nvme_dev=(-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
+		  -device nvme,id=nvme0,serial=deadbeef,drive=nvm0
+		  -drive "file=$work/disk1.img,if=none,id=nvm1,format=raw,throttling.iops-total=2"
+		  -device nvme,id=nvme1,serial=feedface,drive=nvm1)
 else
 	nvme_dev=(-device nvme,id=nvme0,serial=deadbeef
 		  -drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
@@ -37,17 +48,36 @@ else
 		  -device nvme-ns,drive=nvm1,bus=nvme0,nsid=2)
 fi
 
+# The monitor on a pair of FIFOs (QEMU's pipe chardev opens PATH.in and
+# PATH.out read-write, so neither side blocks); its replies are logged.
+mkfifo "$work/mon.in" "$work/mon.out"
+: >"$work/results.log"
+cat "$work/mon.out" >"$work/monitor.log" &
+mon_reader=$!
+# tail stops within a second of this script (--pid), the loop with it.
+tail -n +1 -f --pid=$$ "$work/results.log" 2>/dev/null | while IFS= read -r line; do
+	line=${line%$'\r'}
+	case "$line" in
+	"HOST "*) printf '%s\n' "${line#HOST }" >"$work/mon.in" ;;
+	esac
+done &
+
+args="console=ttyS0 panic=-1 loglevel=4 nvmetrace.suite=$suite"
+[ -n "${VM_ONLY:-}" ] && args="$args nvmetrace.only=$VM_ONLY"
+[ -n "${SOAK_SECONDS:-}" ] && args="$args nvmetrace.soak=$SOAK_SECONDS"
 start=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
 	-display none -monitor none -no-reboot \
+	-chardev "pipe,id=mon0,path=$work/mon" -mon chardev=mon0,mode=readline \
 	-serial "file:$work/console.log" -serial "file:$work/results.log" \
 	-kernel "$CACHE/kernels/$k/vmlinuz" -initrd "$work/initrd.cpio" \
-	-append "console=ttyS0 panic=-1 loglevel=4 nvmetrace.suite=$suite" \
+	-append "$args" \
 	"${nvme_dev[@]}" \
 	</dev/null >"$work/qemu.log" 2>&1 || rc=$?
 elapsed=$(( $(date +%s) - start ))
+kill "$mon_reader" 2>/dev/null || true
 
 results=$(tr -d '\r' <"$work/results.log" 2>/dev/null || true)
 failed=0
@@ -64,6 +94,7 @@ log "$k/$suite: guest ran ${elapsed}s"
 mkdir -p "$TOP/build/vm-logs"
 cp "$work/console.log" "$TOP/build/vm-logs/$k-$suite-console.log" 2>/dev/null || true
 cp "$work/qemu.log" "$TOP/build/vm-logs/$k-$suite-qemu.log" 2>/dev/null || true
+cp "$work/monitor.log" "$TOP/build/vm-logs/$k-$suite-monitor.log" 2>/dev/null || true
 if [ $failed -ne 0 ]; then
 	log "$k/$suite: console log in build/vm-logs/$k-$suite-console.log"
 	if [ -n "${CI:-}" ]; then
