@@ -115,89 +115,85 @@ bool have_kernel_btf(const char *module)
 	return access(path, R_OK) == 0;
 }
 
-/* Look name up in vmlinux BTF, or in the module's split BTF when module is
- * set. Returns its type id (>0) or a negative errno. Either way *btfp and
- * *basep hold what was loaded (maybe NULL): the caller frees it with btf_put().
+/* Parsed BTF, kept between lookups: parsing vmlinux BTF (5 MB and more)
+ * is most of nvmetrace's start-up time, seconds under emulation.
  */
-static int btf_lookup(const char *module, const char *name, int kind,
-		      struct btf **btfp, struct btf **basep)
-{
-	struct btf *base, *btf;
-	int id;
+static struct btf *vmlinux_btf, *module_btf;
+static char module_btf_name[KSYM_MODULE_LEN];
 
-	*btfp = *basep = NULL;
-	base = btf__load_vmlinux_btf();
-	if (!base)
-		return -errno;
-	btf = base;
-	if (module && *module) {
-		btf = btf__load_module_btf(module, base);
-		if (!btf) {
-			id = -errno;
-			btf__free(base);
-			return id;
-		}
-	}
-	*btfp = btf;
-	*basep = base;
-	id = btf__find_by_name_kind(btf, name, kind);
-	return id > 0 ? id : -ENOENT;
+void kernel_btf_release(void)
+{
+	btf__free(module_btf);
+	btf__free(vmlinux_btf);
+	module_btf = vmlinux_btf = NULL;
+	module_btf_name[0] = '\0';
 }
 
-static void btf_put(struct btf *btf, struct btf *base)
+/* Look name up in vmlinux BTF, or in the module's split BTF when module is
+ * set. Returns its type id (>0) or a negative errno; *btfp is the BTF it was
+ * looked up in (owned by the cache; NULL if it could not be loaded).
+ */
+static int btf_lookup(const char *module, const char *name, int kind, struct btf **btfp)
 {
-	if (btf != base)
-		btf__free(btf);
-	btf__free(base);
+	int id;
+
+	*btfp = NULL;
+	if (!vmlinux_btf && !(vmlinux_btf = btf__load_vmlinux_btf()))
+		return -errno;
+	*btfp = vmlinux_btf;
+	if (module && *module) {
+		if (strcmp(module, module_btf_name)) {
+			btf__free(module_btf);
+			module_btf_name[0] = '\0';
+			module_btf = btf__load_module_btf(module, vmlinux_btf);
+			if (!module_btf) {
+				*btfp = NULL;
+				return -errno;
+			}
+			snprintf(module_btf_name, sizeof(module_btf_name), "%s", module);
+		}
+		*btfp = module_btf;
+	}
+	id = btf__find_by_name_kind(*btfp, name, kind);
+	return id > 0 ? id : -ENOENT;
 }
 
 int kernel_func_nargs(const char *func, const char *module)
 {
 	const struct btf_type *t;
-	struct btf *btf, *base;
-	int id, n = -ENOENT;
+	struct btf *btf;
+	int id;
 
-	id = btf_lookup(module, func, BTF_KIND_FUNC, &btf, &base);
+	id = btf_lookup(module, func, BTF_KIND_FUNC, &btf);
 	if (id < 0)
-		goto out;
+		return id;
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	if (t && btf_is_func_proto(t))
-		n = btf_vlen(t);
-out:
-	btf_put(btf, base);
-	return id < 0 ? id : n;
+	return t && btf_is_func_proto(t) ? btf_vlen(t) : -ENOENT;
 }
 
 bool kernel_has_struct(const char *name, const char *module)
 {
-	struct btf *btf, *base;
-	int id;
+	struct btf *btf;
 
-	id = btf_lookup(module, name, BTF_KIND_STRUCT, &btf, &base);
-	btf_put(btf, base);
-	return id > 0;
+	return btf_lookup(module, name, BTF_KIND_STRUCT, &btf) > 0;
 }
 
 int kernel_tp_nargs(const char *event, const char *module)
 {
 	const struct btf_type *t;
-	struct btf *btf, *base;
+	struct btf *btf;
 	char name[160];
-	int id, n = -ENOENT;
+	int id;
 
 	snprintf(name, sizeof(name), "btf_trace_%s", event);
-	id = btf_lookup(module, name, BTF_KIND_TYPEDEF, &btf, &base);
+	id = btf_lookup(module, name, BTF_KIND_TYPEDEF, &btf);
 	if (id < 0)
-		goto out;
+		return id;
 	/* typedef void (*btf_trace_X)(void *__data, ARGS...); */
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
 	if (t && btf_is_ptr(t))
 		t = btf__type_by_id(btf, t->type);
-	if (t && btf_is_func_proto(t))
-		n = btf_vlen(t) - 1;
-out:
-	btf_put(btf, base);
-	return id < 0 ? id : n;
+	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -ENOENT;
 }
 
 bool kernel_tp_has_btf(const char *event, const char *module)

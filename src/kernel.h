@@ -34,6 +34,10 @@ bool have_kernel_btf(const char *module);
  * negative errno (-ENOENT: no BTF for it).
  */
 int kernel_func_nargs(const char *func, const char *module);
+/* The lookups keep the BTF they parse; free it (before loading programs,
+ * which parse their own).
+ */
+void kernel_btf_release(void);
 
 /* True if the kernel's BTF (the module's, if module is set) has struct name. */
 bool kernel_has_struct(const char *name, const char *module);

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "feature.h"
 #include "kernel.h"
 #include "list.h"
 #include "trace.h"
-#include "probe.skel.h"
 
 /* The seeds' `bpftrace -l | grep 'nvme.*cmd'`. */
 #define DEFAULT_FUNC_GLOB "*nvme*cmd*"
@@ -141,8 +141,6 @@ static int collect_tracepoints(const char *glob, struct point *pts, int max)
 /* Can fentry attach to func? Tried for real with an empty program. */
 static void fentry_verdict(const struct point *p, char *buf, size_t len)
 {
-	struct probe_bpf *skel;
-	struct bpf_link *link;
 	int nargs, err;
 
 	if (!have_kernel_btf(p->module[0] ? p->module : NULL)) {
@@ -154,20 +152,7 @@ static void fentry_verdict(const struct point *p, char *buf, size_t len)
 		snprintf(buf, len, "no BTF for it");
 		return;
 	}
-	skel = probe_bpf__open();
-	if (!skel) {
-		snprintf(buf, len, "? (%s)", errno_name(errno));
-		return;
-	}
-	err = bpf_program__set_attach_target(skel->progs.nvmetrace_probe, 0, p->name);
-	if (!err)
-		err = probe_bpf__load(skel);
-	if (!err) {
-		link = bpf_program__attach(skel->progs.nvmetrace_probe);
-		err = link ? 0 : -errno;
-		bpf_link__destroy(link);
-	}
-	probe_bpf__destroy(skel);
+	err = feature_fentry(p->name);
 	if (!err)
 		snprintf(buf, len, "yes");
 	else

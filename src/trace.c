@@ -9,7 +9,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
-#include "feature.h"
 #include "kernel.h"
 #include "output.h"
 #include "report.h"
@@ -152,8 +151,11 @@ static void configure(struct session *s)
 	ro->filter_opcode_qtype = f->opcode_qtype;
 	ro->filter_failed = f->failed;
 	ro->filter_min_ns = f->min_ns;
-	n = kernel_tp_nargs("block_rq_insert", NULL);
-	ro->rq_insert_has_q = n == 2;
+	if (env.all) {
+		/* block_rq_insert(q, rq) lost q in Linux 6.4 (commit a54895fa057c). */
+		n = kernel_tp_nargs("block_rq_insert", NULL);
+		ro->rq_insert_has_q = n == 2;
+	}
 	if (env.hist || env.summary) {
 		ro->hist_mode = true;
 		/* The summary names errors by status. */
@@ -198,6 +200,7 @@ static int session_attach(struct session *s, enum attach_mode method)
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
 	configure(s);
+	kernel_btf_release();
 	err = nvmetrace_bpf__load(s->skel);
 	if (err)
 		goto fail;
@@ -313,9 +316,6 @@ static int session_start(struct session *s)
 			err = -ESRCH;	/* don't let libbpf fail noisily */
 		else if (s->module[0] && !have_sys_admin())
 			err = -EPERM;	/* attach_btf_obj_fd: a module BTF by id */
-		else if (btf_m == ATTACH_FENTRY && env.attach == ATTACH_AUTO &&
-			 (err = feature_fentry(SUBMIT_FUNC)))
-			;	/* learnt cheaply: fentry cannot attach here */
 		else
 			err = session_attach(s, btf_m);
 		if (!err) {

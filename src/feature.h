@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef NVMETRACE_FEATURE_H
+#define NVMETRACE_FEATURE_H
+
+/* Attach an empty fentry program to a kernel function and detach it:
+ * 0 if fentry can trace func on this kernel, else a negative errno.
+ */
+int feature_fentry(const char *func);
+
+#endif
