@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,8 +333,9 @@ const char *errno_name(int err)
 {
 	const char *name;
 
+	/* A capture file's status may be any int, even INT_MIN. */
 	if (err < 0)
-		err = -err;
+		err = err == INT_MIN ? 0 : -err;
 	/* Kernel-internal errnos (include/linux/errno.h) that bpf() leaks. */
 	switch (err) {
 	case 524: return "ENOTSUPP";

@@ -24,18 +24,25 @@ void output_ctx_init_clock(struct output_ctx *ctx)
 void output_format_time(char *buf, size_t len, uint64_t ts_ns,
 			const struct output_ctx *ctx)
 {
-	int64_t real = (int64_t)ts_ns + ctx->mono_to_real_ns;
+	/* Both may come from a capture file: wrap, never overflow. */
+	int64_t real = (int64_t)(ts_ns + (uint64_t)ctx->mono_to_real_ns);
 	time_t sec = (time_t)(real / 1000000000LL);
 	struct tm tm;
 	size_t n;
 
 	switch (ctx->time_style) {
 	case TIME_WALL:
-		localtime_r(&sec, &tm);
+		if (!localtime_r(&sec, &tm)) {	/* a year beyond int */
+			snprintf(buf, len, "?");
+			break;
+		}
 		strftime(buf, len, "%H:%M:%S", &tm);
 		break;
 	case TIME_ISO:
-		localtime_r(&sec, &tm);
+		if (!localtime_r(&sec, &tm)) {
+			snprintf(buf, len, "?");
+			break;
+		}
 		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 		n += snprintf(buf + n, len - n, ".%06lld", (long long)(real % 1000000000LL) / 1000);
 		strftime(buf + n, len - n, "%z", &tm);
@@ -51,13 +58,15 @@ void output_format_time(char *buf, size_t len, uint64_t ts_ns,
 	}
 }
 
-/* The kernel's comm may hold anything; keep a table row one line. */
-static void printable_comm(char out[NVMETRACE_COMM_LEN + 1], const char *comm)
+/* The kernel's comm, or a capture file's disk name, may hold anything;
+ * keep a table row one line. out holds max + 1 bytes.
+ */
+static void printable(char *out, const char *s, int max)
 {
 	int i;
 
-	for (i = 0; i < NVMETRACE_COMM_LEN && comm[i]; i++)
-		out[i] = comm[i] > ' ' && comm[i] < 0x7f ? comm[i] : '?';
+	for (i = 0; i < max && s[i]; i++)
+		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
 	out[i] = '\0';
 }
 
@@ -119,7 +128,7 @@ static void format_status(char *buf, size_t len, const struct nvmetrace_record *
 static void format_device(char *buf, size_t len, const struct nvmetrace_record *r)
 {
 	if (r->disk[0])
-		snprintf(buf, len, "%.*s", NVMETRACE_DISK_LEN, r->disk);
+		printable(buf, r->disk, len > NVMETRACE_DISK_LEN ? NVMETRACE_DISK_LEN : (int)len - 1);
 	else if (r->flags & NVMETRACE_F_CTRL)
 		snprintf(buf, len, "nvme%d", r->ctrl);
 	else
@@ -151,7 +160,7 @@ static void table_record(FILE *f, const struct nvmetrace_record *r,
 	struct nvme_sqe sqe;
 
 	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
-	printable_comm(comm, r->comm);
+	printable(comm, r->comm, NVMETRACE_COMM_LEN);
 	nvme_sqe_decode(r->sqe, &sqe);
 	format_status(status, sizeof(status), r);
 	snprintf(lat, sizeof(lat), "%.1f", r->latency_ns / 1000.0);
@@ -289,8 +298,8 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 	}
 	fputs(",\"state\":\"completed\"", f);
 	if (r->status < 0) {
-		fprintf(f, ",\"status\":null,\"errno\":%d,\"errno_name\":\"%s\"",
-			-r->status, errno_name(r->status));
+		fprintf(f, ",\"status\":null,\"errno\":%lld,\"errno_name\":\"%s\"",
+			-(long long)r->status, errno_name(r->status));
 	} else {
 		nvme_status_decode((uint16_t)r->status, &st);
 		nvme_status_name((uint16_t)r->status, sqe.opcode == 0x7f, name, sizeof(name));
