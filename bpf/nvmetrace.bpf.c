@@ -48,6 +48,11 @@ const volatile __u8 hist_by = 0;
  * (commit a54895fa057c); user space tells which prototype BTF shows.
  */
 const volatile bool rq_insert_has_q = false;
+/* Wake the reader once this much is waiting, not for every record: it
+ * polls on its own every 100 ms, and a wakeup per record cost more than
+ * the record (0: the kernel's default, a wakeup when the reader caught up).
+ */
+const volatile __u64 wakeup_bytes = 0;
 
 /* ---- maps ------------------------------------------------------------------ */
 struct {
@@ -211,7 +216,12 @@ static __always_inline void emit(const struct nvmetrace_record *src)
 		return;
 	}
 	__builtin_memcpy(r, src, sizeof(*r));
-	bpf_ringbuf_submit(r, 0);
+	if (!wakeup_bytes)
+		bpf_ringbuf_submit(r, 0);
+	else if (bpf_ringbuf_query(&nvmetrace_rb, BPF_RB_AVAIL_DATA) + sizeof(*r) >= wakeup_bytes)
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	else
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
 /* Count a completed command in its group's histogram. */

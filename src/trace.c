@@ -16,9 +16,10 @@
 #include "nvmetrace.skel.h"
 
 /* How long one ring_buffer__poll() may sleep before we look at the signal
- * flag again; signals interrupt it earlier anyway.
+ * flag again (signals interrupt it earlier anyway), and so how late a record
+ * waiting for its batch's wakeup is printed.
  */
-#define POLL_TIMEOUT_MS 200
+#define POLL_TIMEOUT_MS 100
 
 /* How often the loops look whether what is traced still exists. */
 #define GONE_CHECK_NS 1000000000ull
@@ -152,7 +153,7 @@ static void configure(struct session *s)
 	ro->filter_failed = f->failed;
 	ro->filter_min_ns = f->min_ns;
 	if (env.all) {
-		/* block_rq_insert(q, rq) lost q in Linux 6.4 (commit a54895fa057c). */
+		/* block_rq_insert(q, rq) lost q in Linux 5.11 (commit a54895fa057c). */
 		n = kernel_tp_nargs("block_rq_insert", NULL);
 		ro->rq_insert_has_q = n == 2;
 	}
@@ -165,6 +166,10 @@ static void configure(struct session *s)
 	}
 	if (env.ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.nvmetrace_rb, env.ringbuf_bytes);
+	/* The reader wakes for a batch of a sixteenth of the buffer instead
+	 * of for every record; the poll timeout bounds how late one shows.
+	 */
+	ro->wakeup_bytes = bpf_map__max_entries(s->skel->maps.nvmetrace_rb) / 16;
 }
 
 static void session_close(struct session *s)
