@@ -129,7 +129,7 @@ fuzz-corpus: $(BUILD)/fuzz/mkcorpus
 
 # Workload tools the VM tests and the benchmark run in the guest.
 TOOLS		:= $(BUILD)/nvme-storm
-BENCH_TOOLS	:= $(BUILD)/bench-empty
+BENCH_TOOLS	:= $(BUILD)/bench-empty $(BUILD)/mkcap
 
 $(BUILD)/%: bench/%.c | $(BUILD)
 	$(call msg,CC,$@)

@@ -22,7 +22,7 @@ out_dir="$build/bench"
 mkdir -p "$out_dir"
 
 "$here/deps.sh"
-for f in nvmetrace nvme-storm bench-empty; do
+for f in nvmetrace nvme-storm bench-empty mkcap; do
 	[ -x "$build/$f" ] || die "$build/$f not built (run make bench)"
 done
 "$TOP/tests/vm/fetch-kernels.sh" --headers "$k"
