@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ struct session {
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
 	const char *target;		/* what we hook, for messages */
 	bool watched;			/* the device (-d) or a controller existed */
-	int btf_fd;			/* merged BTF for CO-RE, or -1 (kernel_merged_btf_fd) */
+	int btf_fd;			/* BTF for CO-RE without CAP_SYS_ADMIN, or -1 */
 	__u64 next_gone_check;
 };
 
@@ -383,11 +384,19 @@ static int find_driver(struct session *s)
 		return 1;
 	}
 	s->nvme_btf = kernel_has_struct("nvme_request", s->module[0] ? s->module : NULL);
-	if (s->nvme_btf && s->module[0] && !have_sys_admin()) {
-		s->btf_fd = kernel_merged_btf_fd(s->module);
-		if (s->btf_fd < 0 && env.verbose)
-			fprintf(stderr, "nvmetrace: failed to merge the BTF of module %s: %s\n",
-				s->module, strerror(-s->btf_fd));
+	/* Without CAP_SYS_ADMIN libbpf cannot look at module BTF (it would
+	 * fail the load while looking for the NVMe types there): hand it one
+	 * BTF that has everything there is, so it never looks.
+	 */
+	if (!have_sys_admin()) {
+		if (s->nvme_btf && s->module[0]) {
+			s->btf_fd = kernel_merged_btf_fd(s->module);
+			if (s->btf_fd < 0 && env.verbose)
+				fprintf(stderr, "nvmetrace: failed to merge the BTF of module %s: %s\n",
+					s->module, strerror(-s->btf_fd));
+		} else if (!s->nvme_btf) {
+			s->btf_fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+		}
 	}
 	if (!s->nvme_btf) {
 		if (env.filter.ctrl >= 0) {

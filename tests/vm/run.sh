@@ -5,9 +5,10 @@
 # failed.
 #
 # usage: run.sh KERNEL [SUITE]      (SUITE: a tests/vm/guest/SUITE.sh, default seed)
-# The seed suite gets one namespace (as the seeds' machine); faults two
-# controllers (QEMU ids nvme0 and nvme1, serials deadbeef and feedface), the
-# second throttled to 2 IOPS; the others two namespaces (nvme-ns devices on
+# The seed suite gets one namespace (as the seeds' machine); faults three
+# controllers (QEMU ids nvme0, nvme1, nvme2; serials deadbeef, feedface,
+# cafe0002), the last two throttled to 2 IOPS (one to reset, one to remove);
+# the others two namespaces (nvme-ns devices on
 # one controller), the second throttled. Throttled commands stay in flight
 # long enough to be caught there.
 # The guest can ask for QEMU monitor commands (hot-unplug): a line
@@ -31,7 +32,7 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (r
 work=$(mktemp -d "${TMPDIR:-/tmp}/nvmetrace-vm.XXXXXX")
 [ "${VM_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 "$here/mkinitramfs.sh" "$k" "$work/initrd.cpio"
-truncate -s 64M "$work/disk0.img" "$work/disk1.img"
+truncate -s 64M "$work/disk0.img" "$work/disk1.img" "$work/disk2.img"
 if [ "$suite" = seed ]; then
 	nvme_dev=(-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
 		  -device nvme,serial=deadbeef,drive=nvm0)
@@ -39,7 +40,9 @@ elif [ "$suite" = faults ]; then
 	nvme_dev=(-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"
 		  -device nvme,id=nvme0,serial=deadbeef,drive=nvm0
 		  -drive "file=$work/disk1.img,if=none,id=nvm1,format=raw,throttling.iops-total=2"
-		  -device nvme,id=nvme1,serial=feedface,drive=nvm1)
+		  -device nvme,id=nvme1,serial=feedface,drive=nvm1
+		  -drive "file=$work/disk2.img,if=none,id=nvm2,format=raw,throttling.iops-total=2"
+		  -device nvme,id=nvme2,serial=cafe0002,drive=nvm2)
 else
 	nvme_dev=(-device nvme,id=nvme0,serial=deadbeef
 		  -drive "file=$work/disk0.img,if=none,id=nvm0,format=raw"

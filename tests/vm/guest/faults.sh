@@ -1,6 +1,7 @@
 # Suite "faults": nvmetrace under faults and overload, and its privileges.
-# Two controllers (run.sh): serial deadbeef (plain) and feedface (throttled
-# to 2 IOPS, QEMU id nvme1, so reads to it stay in flight). Sourced by /init
+# Three controllers (run.sh): serial deadbeef (plain), feedface (throttled
+# to 2 IOPS, so reads to it stay in flight; reset) and cafe0002 (throttled,
+# QEMU id nvme2; removed). Sourced by /init
 # after lib.sh. ONLY (run.sh's VM_ONLY) picks tests; SOAK (SOAK_SECONDS) sets
 # the soak's length. Tests that change the machine for good (hot-unplug,
 # kernel conditions, lockdown) run last.
@@ -12,10 +13,11 @@ for c in /sys/class/nvme/nvme*; do
 	case "$(cat $c/serial 2>/dev/null)" in
 	deadbeef*) C0=${c##*/} ;;
 	feedface*) C1=${c##*/} ;;
+	cafe0002*) C2=${c##*/} ;;
 	esac
 done
-D0=${C0}n1 D1=${C1}n1
-echo "faults: plain $C0 ($D0), throttled $C1 ($D1)"
+D0=${C0}n1 D1=${C1}n1 D2=${C2}n1
+echo "faults: plain $C0 ($D0), throttled $C1 ($D1) and $C2 ($D2)"
 
 # want TEST: run TEST unless ONLY names others.
 want() {
@@ -245,11 +247,11 @@ t_ringbuf() {
 }
 
 # ---- 2. controller reset with commands in flight -----------------------------
-# slow_reads N: N sequential-read dd's on the throttled disk, in the background.
+# slow_reads N DISK: N sequential-read dd's on a throttled disk, in the background.
 slow_reads() {
 	DDS=
 	for i in $(seq 1 $1); do
-		dd if=/dev/$D1 of=/dev/null bs=4096 skip=$((i * 64)) count=3 iflag=direct 2>/dev/null &
+		dd if=/dev/$2 of=/dev/null bs=4096 skip=$((i * 64)) count=3 iflag=direct 2>/dev/null &
 		DDS="$DDS $!"
 	done
 	# Let the first reads reach the controller (throttled, they stay there).
@@ -261,7 +263,7 @@ t_reset() {
 	BG=
 	bg reset -a -j
 	bg_wait_attached
-	slow_reads 3
+	slow_reads 3 $D1
 	mark "nvme reset /dev/$C1"
 	nvme reset /dev/$C1
 	rc=$?
@@ -287,7 +289,7 @@ t_reset() {
 # WHAT was removed.
 gone_exit() {
 	wait_exit "$(cat /tmp/$1.pid)" 100 /tmp/$1.rc
-	check "unplug [$1]: exits by itself, status 3" "exit $(cat /tmp/$1.rc): $(grep -v '^libbpf' /tmp/$1.err)" \
+	check "unplug [$1]: exits by itself, status 3" "exit $(cat /tmp/$1.rc): $(grep -v '^libbpf' /tmp/$1.err); /sys/block: $(ls /sys/block)" \
 		[ "$(cat /tmp/$1.rc)" = 3 ]
 	check "unplug [$1]: says why" "$(grep -v '^libbpf' /tmp/$1.err)" \
 		[ "$(tail -n 1 /tmp/$1.err)" = "nvmetrace: $2 was removed; nothing left to trace" ]
@@ -305,26 +307,30 @@ device_del() {
 }
 
 t_unplug() {
+	if [ ! -e /dev/$D2 ]; then
+		fail "unplug" "/dev/$D2 does not exist: $(ls /sys/block)"
+		return
+	fi
 	tp_on
 	BG=
 	bg unplug_a -a -j
 	bg unplug_p -j
-	bg unplug_disk -a -j -d $D1
-	nvme_btf && bg unplug_ctrl -a -j -d $C1
+	bg unplug_disk -a -j -d $D2
+	nvme_btf && bg unplug_ctrl -a -j -d $C2
 	bg_wait_attached
-	slow_reads 3
+	slow_reads 3 $D2
 	# A passthrough read of the throttled namespace, in flight too.
-	nvme io-passthru /dev/$D1 --opcode=0x2 --namespace-id=1 --data-len=4096 --read \
+	nvme io-passthru /dev/$D2 --opcode=0x2 --namespace-id=1 --data-len=4096 --read \
 		--cdw10=0 --cdw12=0 >/tmp/pt.out 2>&1 &
 	ptpid=$!
 	sleep 1
-	mark "device_del nvme1"
-	device_del nvme1 $C1
+	mark "device_del nvme2"
+	device_del nvme2 $C2
 	for p in $DDS; do wait $p; done
 	wait $ptpid
 	ptrc=$?
-	gone_exit unplug_disk $D1
-	nvme_btf && gone_exit unplug_ctrl $C1
+	gone_exit unplug_disk $D2
+	nvme_btf && gone_exit unplug_ctrl $C2
 	run_cmd nvme id-ctrl /dev/$C0
 	after_pid=$LAST_PID
 	stop_bg unplug_a
@@ -340,12 +346,12 @@ t_unplug() {
 		[ "$(cat /tmp/unplug_a.rc)" = 0 ]
 	check "unplug [default]: neither crashed nor hung (exit 0)" "exit $(cat /tmp/unplug_p.rc)" \
 		[ "$(cat /tmp/unplug_p.rc)" = 0 ]
-	oracle unplug /tmp/unplug_a.out $C1 $D1
-	spanning $C1 $D1 >/tmp/span
+	oracle unplug /tmp/unplug_a.out $C2 $D2
+	spanning $C2 $D2 >/tmp/span
 	spans /tmp/unplug_a.out "unplug [-a]" "the removal"
 	# The passthrough read: the kernel's status for it, and what the
 	# ioctl returned (default mode shows the call's return value).
-	kst=$(awk -v c="$C1" '$0 ~ "nvme_complete_rq: " c ":.*flags=0x2," && /qid=[1-9]/ {
+	kst=$(awk -v c="$C2" '$0 ~ "nvme_complete_rq: " c ":.*flags=0x2," && /qid=[1-9]/ {
 		match($0, /status=0x[0-9a-f]+/); print substr($0, RSTART + 7, RLENGTH - 7) }' /tmp/kernel.trace)
 	ours=$(grep "\"pid\":$ptpid," /tmp/unplug_p.out)
 	check "unplug [default]: the passthrough read in flight is reported (kernel status ${kst:-none}, nvme-cli exit $ptrc)" \
@@ -364,6 +370,7 @@ t_last() {
 	bg last_p
 	bg_wait_attached
 	echo "HOST device_del nvme0" >$RESULTS
+	echo "HOST device_del nvme1" >$RESULTS
 	for inst in last_a last_p; do
 		wait_exit "$(cat /tmp/$inst.pid)" 600 /tmp/$inst.rc
 		check "last controller removed [$inst]: exits by itself, status 3" \
