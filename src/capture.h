@@ -47,11 +47,25 @@ enum capture_status {
 	CAPTURE_IO_ERROR,
 };
 
+/* Records are read from a file in blocks of this many bytes (a few hundred
+ * records): one read per block, not two freads per record. Held in the
+ * reader itself, so a reader needs no closing.
+ */
+#define CAPTURE_READ_BLOCK	(64 * 1024)
+
 struct capture_reader {
 	FILE *f;
 	struct capture_info info;
 	uint64_t offset;	/* bytes consumed so far */
 	uint64_t records;	/* records read so far */
+	size_t pos, len;	/* unconsumed bytes: buf[pos..len) */
+	bool eof;		/* the last read hit the end (or an error) */
+	bool whole_blocks;	/* read CAPTURE_READ_BLOCK at a time */
+	/* 8-aligned, and records start at pos + 8 with pos a multiple of
+	 * 8 (a framed record is 176 bytes), so capture_next_ref() can hand
+	 * out records in place.
+	 */
+	_Alignas(8) unsigned char buf[CAPTURE_READ_BLOCK];
 };
 
 /* Read and check the header. On failure returns -1 and writes a one-line
@@ -61,6 +75,12 @@ int capture_open(struct capture_reader *rd, FILE *f, char *why, size_t why_len);
 
 /* Read the next record into *r. */
 enum capture_status capture_next(struct capture_reader *rd, struct nvmetrace_record *r);
+
+/* The same, without the copy: *r points into the reader's buffer and is
+ * valid until the next call.
+ */
+enum capture_status capture_next_ref(struct capture_reader *rd,
+				     const struct nvmetrace_record **r);
 
 
 /* Create a capture file (mode 0600, also when it existed; "-" is stdout)
