@@ -634,6 +634,11 @@ int trace_run(void)
 		err = ring_buffer__poll(s.rb, POLL_TIMEOUT_MS);
 		if (err == -EINTR)
 			continue;
+		/* Records below the wakeup threshold raise no epoll event:
+		 * take them when the poll times out.
+		 */
+		if (err == 0)
+			err = ring_buffer__consume(s.rb);
 		if (err < 0) {
 			fprintf(stderr, "nvmetrace: failed to read ring buffer: %s\n",
 				strerror(-err));
