@@ -21,8 +21,141 @@ void output_ctx_init_clock(struct output_ctx *ctx)
 	ctx->start_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
 }
 
-void output_format_time(char *buf, size_t len, uint64_t ts_ns,
-			const struct output_ctx *ctx)
+/* ---- hand-written formatting ---------------------------------------------
+ * Replay prints millions of records a second (bench/replay.sh): printf's
+ * format parsing, and localtime and strftime per record, were most of its
+ * time. What follows writes exactly what the printf formats it replaces
+ * write, and leaves the rare cases it cannot match to printf.
+ */
+
+/* Below 2^50 ns a double holds the count exactly, and x / 1e3 or x / 1e9
+ * is off the exact quotient by less than 0.15 ns. The printed values are
+ * whole nanoseconds, so at least 1 ns from a rounding boundary unless
+ * exactly on it: printf rounds as the integers do, except on an exact tie
+ * (a 5 just after the last digit printed), where the binary value decides.
+ */
+#define EXACT_NS_LIMIT	(1ull << 50)
+
+/* Digits of v, ending at end[20] / end[16]; returns where they start.
+ * Decimal goes two digits a step: half the multiplications.
+ */
+static char *u64_digits(char end[20], uint64_t v)
+{
+	static const char pairs[201] =
+		"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+		"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+	char *p = end + 20;
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+static char *hex_digits(char end[16], uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = end + 16;
+
+	do
+		*--p = hex[v & 0xf];
+	while (v >>= 4);
+	return p;
+}
+
+/* "%0*llu": v with at least width digits. Returns the length. */
+static size_t put_u64_padded(char *out, uint64_t v, size_t width)
+{
+	char d[20], *p = u64_digits(d, v);
+	size_t n = (size_t)(d + 20 - p), pad = n < width ? width - n : 0;
+
+	memset(out, '0', pad);
+	memcpy(out + pad, p, n);
+	return pad + n;
+}
+
+/* "%.<decimals>f" of ns / unit_ns, where step_ns = unit_ns / 10^decimals:
+ * rounded to nearest in integers. Returns 0 where that could differ from
+ * printf (an exact tie, which printf rounds on the binary value; or a
+ * count too large).
+ */
+static size_t put_fixed(char *out, uint64_t ns, uint64_t unit_ns, uint64_t step_ns,
+			size_t decimals)
+{
+	uint64_t steps = ns / step_ns, rem = ns % step_ns, per_unit = unit_ns / step_ns;
+	size_t n;
+
+	if (ns >= EXACT_NS_LIMIT || (step_ns > 1 && rem * 2 == step_ns))
+		return 0;
+	if (rem * 2 > step_ns)
+		steps++;
+	n = put_u64_padded(out, steps / per_unit, 1);
+	out[n++] = '.';
+	return n + put_u64_padded(out + n, steps % per_unit, decimals);
+}
+
+/* "%.1f" (tenths) or "%.3f" of ns / 1000.0: microseconds. */
+static size_t format_us(char out[32], uint64_t ns, bool tenths)
+{
+	size_t n = tenths ? put_fixed(out, ns, 1000, 100, 1) : put_fixed(out, ns, 1000, 1, 3);
+
+	if (!n)
+		n = (size_t)snprintf(out, 32, tenths ? "%.1f" : "%.3f", ns / 1000.0);
+	return n;
+}
+
+/* snprintf's truncation, for a string already formatted. */
+static void copy_out(char *buf, size_t len, const char *s, size_t n)
+{
+	if (!len)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/* localtime_r and strftime once a second, not once a record: a second's
+ * fields and UTC offset do not change within it (time zone transitions
+ * fall on whole seconds). One entry per style; nvmetrace prints from one
+ * thread.
+ */
+struct second_cache {
+	bool valid;
+	time_t sec;
+	size_t n, zone_n;
+	char text[40];		/* "%H:%M:%S" or "%Y-%m-%dT%H:%M:%S" */
+	char zone[16];		/* "%z" */
+};
+
+static const struct second_cache *cached_second(time_t sec, bool iso)
+{
+	static struct second_cache cache[2];
+	struct second_cache *c = &cache[iso];
+	struct tm tm;
+
+	if (c->valid && c->sec == sec)
+		return c;
+	if (!localtime_r(&sec, &tm))
+		return NULL;
+	c->n = strftime(c->text, sizeof(c->text), iso ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	c->zone_n = iso ? strftime(c->zone, sizeof(c->zone), "%z", &tm) : 0;
+	c->sec = sec;
+	c->valid = true;
+	return c->n ? c : NULL;
+}
+
+/* The printf and strftime formatting, for what the fast path leaves. */
+static void format_time_slow(char *buf, size_t len, uint64_t ts_ns,
+			     const struct output_ctx *ctx)
 {
 	/* Both may come from a capture file: wrap, never overflow. */
 	int64_t real = (int64_t)(ts_ns + (uint64_t)ctx->mono_to_real_ns);
@@ -56,6 +189,171 @@ void output_format_time(char *buf, size_t len, uint64_t ts_ns,
 		snprintf(buf, len, "%" PRIu64, ts_ns);
 		break;
 	}
+}
+
+/* The same into out; returns its length, or 0 to use format_time_slow(). */
+static size_t format_time_fast(char out[64], uint64_t ts_ns, const struct output_ctx *ctx)
+{
+	int64_t real = (int64_t)(ts_ns + (uint64_t)ctx->mono_to_real_ns);
+	const struct second_cache *c;
+	uint64_t delta;
+	size_t n = 0, m;
+
+	switch (ctx->time_style) {
+	case TIME_WALL:
+	case TIME_ISO:
+		/* Before 1970 the remainder is negative: leave it to printf. */
+		if (real < 0)
+			return 0;
+		c = cached_second((time_t)(real / 1000000000LL), ctx->time_style == TIME_ISO);
+		if (!c)
+			return 0;
+		memcpy(out, c->text, c->n);
+		if (ctx->time_style == TIME_WALL)
+			return c->n;
+		n = c->n;
+		out[n++] = '.';
+		n += put_u64_padded(out + n, (uint64_t)(real % 1000000000LL) / 1000, 6);
+		memcpy(out + n, c->zone, c->zone_n);
+		return n + c->zone_n;
+	case TIME_REL:
+		if (ts_ns >= ctx->start_ns) {
+			delta = ts_ns - ctx->start_ns;
+		} else {
+			delta = ctx->start_ns - ts_ns;
+			out[n++] = '-';		/* printf's "-0.000000" too */
+		}
+		m = put_fixed(out + n, delta, 1000000000ull, 1000, 6);
+		return m ? n + m : 0;
+	case TIME_NS:
+		return put_u64_padded(out, ts_ns, 1);
+	}
+	return 0;
+}
+
+void output_format_time(char *buf, size_t len, uint64_t ts_ns,
+			const struct output_ctx *ctx)
+{
+	char tmp[64];
+	size_t n = format_time_fast(tmp, ts_ns, ctx);
+
+	if (n)
+		copy_out(buf, len, tmp, n);
+	else
+		format_time_slow(buf, len, ts_ns, ctx);
+}
+
+/* A record's line is built here and handed to stdio in one fwrite. The
+ * put_ helpers are inline: most copy a few bytes of known length, which
+ * the compiler then does without a call.
+ */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+struct line {
+	FILE *f;
+	size_t n;
+	char buf[4096];
+};
+
+static void line_init(struct line *l, FILE *f)
+{
+	l->f = f;	/* buf is not cleared: 4 KiB a record is not free */
+	l->n = 0;
+}
+
+static void line_flush(struct line *l)
+{
+	if (l->n)
+		fwrite(l->buf, 1, l->n, l->f);
+	l->n = 0;
+}
+
+/* Room for k more bytes (k <= sizeof(buf)); returns where they go. */
+static ALWAYS_INLINE char *line_room(struct line *l, size_t k)
+{
+	if (l->n + k > sizeof(l->buf))
+		line_flush(l);
+	return l->buf + l->n;
+}
+
+static ALWAYS_INLINE void put_mem(struct line *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->buf)) {
+		line_flush(l);
+		fwrite(s, 1, n, l->f);
+		return;
+	}
+	memcpy(line_room(l, n), s, n);
+	l->n += n;
+}
+
+#define put_lit(l, s) put_mem(l, s, sizeof(s) - 1)
+
+static ALWAYS_INLINE void put_str(struct line *l, const char *s)
+{
+	put_mem(l, s, strlen(s));
+}
+
+static ALWAYS_INLINE void put_ch(struct line *l, char c)
+{
+	*line_room(l, 1) = c;
+	l->n++;
+}
+
+static ALWAYS_INLINE void put_u64(struct line *l, uint64_t v)
+{
+	/* A fixed 20-byte copy (no call); the bytes past the digits are
+	 * overwritten by what follows.
+	 */
+	char d[40], *p = u64_digits(d, v), *out = line_room(l, 20);
+
+	memcpy(out, p, 20);
+	l->n += (size_t)(d + 20 - p);
+}
+
+static ALWAYS_INLINE void put_bool(struct line *l, bool v)
+{
+	if (v)
+		put_lit(l, "true");
+	else
+		put_lit(l, "false");
+}
+
+/* "%-*s": s, then spaces up to width. */
+static ALWAYS_INLINE void put_col(struct line *l, const char *s, size_t n, size_t width)
+{
+	put_mem(l, s, n);
+	if (n < width) {
+		memset(line_room(l, width - n), ' ', width - n);
+		l->n += width - n;
+	}
+}
+
+/* "%-*u" and "%-*x" for widths up to 16: fixed-size copies (no calls),
+ * the digits then 16 spaces; only up to the width is kept.
+ */
+static ALWAYS_INLINE void put_col_digits(struct line *l, const char *p, size_t n,
+					 size_t width)
+{
+	char *out = line_room(l, 20 + 16);
+
+	memcpy(out, p, 20);
+	memset(out + n, ' ', 16);
+	l->n += n < width ? width : n;
+}
+
+static ALWAYS_INLINE void put_col_u64(struct line *l, uint64_t v, size_t width)
+{
+	char d[40], *p = u64_digits(d, v);
+
+	put_col_digits(l, p, (size_t)(d + 20 - p), width);
+}
+
+static ALWAYS_INLINE void put_col_hex(struct line *l, uint64_t v, size_t width)
+{
+	char d[40], *p = hex_digits(d, v);
+
+	put_col_digits(l, p, (size_t)(d + 16 - p), width);
 }
 
 /* The kernel's comm, or a capture file's disk name, may hold anything;
@@ -98,9 +396,10 @@ static void format_details(char *buf, size_t len, const struct nvmetrace_record 
 	size_t n;
 
 	nvme_sqe_fields(sqe, record_qtype(r), &fields);
-	if (name)
-		n = (size_t)snprintf(buf, len, "%s", name);
-	else
+	if (name) {
+		n = strlen(name);
+		copy_out(buf, len, name, n);
+	} else
 		n = (size_t)snprintf(buf, len, "opcode %#x", sqe->opcode);
 	if (fields.n && n + 1 < len) {
 		buf[n++] = ' ';
@@ -113,6 +412,16 @@ static void format_details(char *buf, size_t len, const struct nvmetrace_record 
 	}
 }
 
+/* "%#x" of a non-zero value. */
+static void format_hex(char *buf, size_t len, uint64_t v)
+{
+	char d[18], *p = hex_digits(d + 2, v);
+
+	*--p = 'x';
+	*--p = '0';
+	copy_out(buf, len, p, (size_t)(d + 18 - p));
+}
+
 static void format_status(char *buf, size_t len, const struct nvmetrace_record *r)
 {
 	if (r->flags & NVMETRACE_F_INFLIGHT)
@@ -120,9 +429,9 @@ static void format_status(char *buf, size_t len, const struct nvmetrace_record *
 	else if (r->status < 0)
 		snprintf(buf, len, "%s", errno_name(r->status));
 	else if (r->status == 0)
-		snprintf(buf, len, "0");
+		copy_out(buf, len, "0", 1);
 	else
-		snprintf(buf, len, "%#x", (unsigned)r->status);
+		format_hex(buf, len, (unsigned)r->status);
 }
 
 static void format_device(char *buf, size_t len, const struct nvmetrace_record *r)
@@ -155,23 +464,50 @@ static void table_header(FILE *f, const struct output_ctx *ctx)
 static void table_record(FILE *f, const struct nvmetrace_record *r,
 			 const struct output_ctx *ctx)
 {
-	char comm[NVMETRACE_COMM_LEN + 1], ts[48], status[24], lat[24], dev[40];
+	char comm[NVMETRACE_COMM_LEN + 1], ts[48], status[24], lat[32], dev[40];
 	char details[512];
 	struct nvme_sqe sqe;
+	struct line l;
+	size_t n;
 
+	/* SEED_ROW, then " %-10s %-3u" with -a, then " %s\n". */
+	line_init(&l, f);
 	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
 	printable(comm, r->comm, NVMETRACE_COMM_LEN);
 	nvme_sqe_decode(r->sqe, &sqe);
 	format_status(status, sizeof(status), r);
-	snprintf(lat, sizeof(lat), "%.1f", r->latency_ns / 1000.0);
-	fprintf(f, SEED_ROW, ts, comm, r->pid, sqe.opcode, sqe.command_id,
-		sqe.nsid, sqe.cdw10, status, lat);
+	put_col(&l, ts, strlen(ts), 8);
+	put_ch(&l, ' ');
+	put_col(&l, comm, strlen(comm), 16);
+	put_ch(&l, ' ');
+	put_col_u64(&l, r->pid, 7);
+	put_ch(&l, ' ');
+	put_col_hex(&l, sqe.opcode, 6);
+	put_ch(&l, ' ');
+	put_col_hex(&l, sqe.command_id, 10);
+	put_ch(&l, ' ');
+	put_col_hex(&l, sqe.nsid, 8);
+	put_ch(&l, ' ');
+	put_col_hex(&l, sqe.cdw10, 8);
+	put_ch(&l, ' ');
+	put_col(&l, status, strlen(status), 8);
+	put_ch(&l, ' ');
+	n = format_us(lat, r->latency_ns, true);
+	if (n < 10)	/* "%10s" */
+		put_col(&l, "", 0, 10 - n);
+	put_mem(&l, lat, n);
 	if (ctx->all) {
 		format_device(dev, sizeof(dev), r);
-		fprintf(f, " %-10s %-3u", dev, r->qid);
+		put_ch(&l, ' ');
+		put_col(&l, dev, strlen(dev), 10);
+		put_ch(&l, ' ');
+		put_col_u64(&l, r->qid, 3);
 	}
 	format_details(details, sizeof(details), r, &sqe);
-	fprintf(f, " %s\n", details);
+	put_ch(&l, ' ');
+	put_str(&l, details);
+	put_ch(&l, '\n');
+	line_flush(&l);
 }
 
 const struct output output_table = {
@@ -181,51 +517,79 @@ const struct output output_table = {
 
 /* ---- JSON Lines (docs/json.md) ---------------------------------------------- */
 
-static void json_string(FILE *f, const char *s, size_t max)
+static void json_string(struct line *l, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i, n = strnlen(s, max);
+	/* At most 6 bytes a character ("\u00XX"), and the quotes. */
+	char *out = line_room(l, 6 * n + 2), *p = out;
 
-	fputc('"', f);
-	for (i = 0; i < max && s[i]; i++) {
+	*p++ = '"';
+	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
+			*p++ = '\\';
+			*p++ = (char)c;
 		} else if (c < 0x20 || c >= 0x7f) {
 			/* comm and disk names are bytes, not UTF-8: escape. */
-			fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 0xf];
+			p += 6;
 		} else {
-			fputc(c, f);
+			*p++ = (char)c;
 		}
 	}
-	fputc('"', f);
+	*p++ = '"';
+	l->n += (size_t)(p - out);
+}
+
+/* ",\"key\":" ("key_name" with suffix "_name") */
+static ALWAYS_INLINE void json_key(struct line *l, const char *key, const char *suffix)
+{
+	put_lit(l, ",\"");
+	put_str(l, key);
+	put_str(l, suffix);
+	put_lit(l, "\":");
+}
+
+static ALWAYS_INLINE void json_u64(struct line *l, const char *key, uint64_t v)
+{
+	json_key(l, key, "");
+	put_u64(l, v);
 }
 
 /* "fields":{"cns":1,"cns_name":"Identify Controller","numd":128,"numd_bytes":512,"fua":true} */
-static void json_fields(FILE *f, const struct nvme_sqe *sqe, enum nvme_qtype qtype)
+static void json_fields(struct line *l, const struct nvme_sqe *sqe, enum nvme_qtype qtype)
 {
 	struct nvme_fields fs;
 	int i;
 
 	nvme_sqe_fields(sqe, qtype, &fs);
-	fputs(",\"fields\":{", f);
+	put_lit(l, ",\"fields\":{");
 	for (i = 0; i < fs.n; i++) {
 		const struct nvme_field *fl = &fs.f[i];
 
+		if (i)
+			put_ch(l, ',');
+		put_ch(l, '"');
+		put_str(l, fl->key);
+		put_lit(l, "\":");
 		if (fl->kind == NVME_FIELD_FLAG)
-			fprintf(f, "%s\"%s\":true", i ? "," : "", fl->key);
+			put_lit(l, "true");
 		else
-			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", fl->key, fl->value);
+			put_u64(l, fl->value);
 		if (fl->name) {
-			fprintf(f, ",\"%s_name\":", fl->key);
-			json_string(f, fl->name, 256);
+			json_key(l, fl->key, "_name");
+			json_string(l, fl->name, 256);
 		}
-		if (fl->bytes >= 0)
-			fprintf(f, ",\"%s_bytes\":%" PRId64, fl->key, fl->bytes);
+		if (fl->bytes >= 0) {
+			json_key(l, fl->key, "_bytes");
+			put_u64(l, (uint64_t)fl->bytes);
+		}
 	}
-	fputc('}', f);
+	put_ch(l, '}');
 }
 
 static void json_header(FILE *f, const struct output_ctx *ctx)
@@ -234,84 +598,171 @@ static void json_header(FILE *f, const struct output_ctx *ctx)
 	(void)ctx;
 }
 
+/* nvme_status_name() goes through libnvme and snprintf; nearly every
+ * record has the same status (0), so remember the last one.
+ */
+static const char *status_name(uint16_t status, bool fabrics)
+{
+	static struct {
+		bool valid, fabrics;
+		uint16_t status;
+		char name[96];
+	} last;
+
+	if (!last.valid || last.status != status || last.fabrics != fabrics) {
+		nvme_status_name(status, fabrics, last.name, sizeof(last.name));
+		last.status = status;
+		last.fabrics = fabrics;
+		last.valid = true;
+	}
+	return last.name;
+}
+
+/* "null", or the name as a JSON string. */
+static void json_name(struct line *l, const char *name)
+{
+	if (name)
+		json_string(l, name, 64);
+	else
+		put_lit(l, "null");
+}
+
+/* The command: opcode, its names, the SQE's dwords and fields. */
+static void json_command(struct line *l, const struct nvmetrace_record *r,
+			 const struct nvme_sqe *sqe)
+{
+	enum nvme_qtype qtype = record_qtype(r);
+
+	json_u64(l, "opcode", sqe->opcode);
+	put_lit(l, ",\"opcode_name\":");
+	json_name(l, nvme_opcode_short(qtype, sqe->opcode));
+	put_lit(l, ",\"opcode_desc\":");
+	json_name(l, nvme_opcode_name(qtype, sqe->opcode));
+	if (qtype == NVME_QTYPE_IO)
+		put_lit(l, ",\"queue_type\":\"io\"");
+	else
+		put_lit(l, ",\"queue_type\":\"admin\"");
+	json_u64(l, "flags", sqe->flags);
+	json_u64(l, "cid", sqe->command_id);
+	json_u64(l, "nsid", sqe->nsid);
+	json_u64(l, "cdw2", sqe->cdw2);
+	json_u64(l, "cdw3", sqe->cdw3);
+	json_u64(l, "cdw10", sqe->cdw10);
+	json_u64(l, "cdw11", sqe->cdw11);
+	json_u64(l, "cdw12", sqe->cdw12);
+	json_u64(l, "cdw13", sqe->cdw13);
+	json_u64(l, "cdw14", sqe->cdw14);
+	json_u64(l, "cdw15", sqe->cdw15);
+	put_lit(l, ",\"metadata\":");
+	if (r->flags & NVMETRACE_F_PTRS)
+		put_bool(l, sqe->mptr);
+	else
+		put_lit(l, "null");
+	put_lit(l, ",\"data\":");
+	if (r->flags & NVMETRACE_F_PTRS)
+		put_bool(l, sqe->prp1);
+	else
+		put_lit(l, "null");
+	put_lit(l, ",\"sqe_fault\":");
+	put_bool(l, r->flags & NVMETRACE_F_SQE_FAULT);
+	json_fields(l, sqe, qtype);
+}
+
+/* The completion: status split and named, result, retries. */
+static void json_completion(struct line *l, const struct nvmetrace_record *r,
+			    const struct nvme_sqe *sqe)
+{
+	struct nvme_status st;
+	char tmp[64];
+
+	put_lit(l, ",\"state\":\"completed\"");
+	if (r->status < 0) {
+		put_mem(l, tmp, (size_t)snprintf(tmp, sizeof(tmp),
+			",\"status\":null,\"errno\":%lld,\"errno_name\":\"", -(long long)r->status));
+		put_str(l, errno_name(r->status));
+		put_ch(l, '"');
+	} else {
+		nvme_status_decode((uint16_t)r->status, &st);
+		json_u64(l, "status", (uint64_t)r->status);
+		json_u64(l, "sct", st.sct);
+		json_u64(l, "sc", st.sc);
+		json_u64(l, "crd", st.crd);
+		put_lit(l, ",\"more\":");
+		put_bool(l, st.more);
+		put_lit(l, ",\"dnr\":");
+		put_bool(l, st.dnr);
+		put_lit(l, ",\"sct_name\":\"");
+		put_str(l, nvme_sct_name(st.sct));
+		put_lit(l, "\",\"status_name\":");
+		json_string(l, status_name((uint16_t)r->status, sqe->opcode == 0x7f), 96);
+	}
+	if (r->source == NVMETRACE_SRC_REQUEST) {
+		json_u64(l, "result", r->result);
+		json_u64(l, "retries", r->retries);
+	}
+}
+
 static void json_record(FILE *f, const struct nvmetrace_record *r,
 			const struct output_ctx *ctx)
 {
-	enum nvme_qtype qtype = record_qtype(r);
-	const char *opname;
-	struct nvme_status st;
-	char name[96];
 	struct nvme_sqe sqe;
-	char ts[48];
+	char ts[48], us[32];
+	struct line l;
 
+	line_init(&l, f);
 	nvme_sqe_decode(r->sqe, &sqe);
 	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
-	fprintf(f, "{\"ts_ns\":%" PRIu64 ",\"time\":", (uint64_t)r->ts_ns);
+	put_lit(&l, "{\"ts_ns\":");
+	put_u64(&l, r->ts_ns);
+	put_lit(&l, ",\"time\":");
 	if (ctx->time_style == TIME_REL || ctx->time_style == TIME_NS)
-		fputs(ts, f);
+		put_str(&l, ts);
 	else
-		json_string(f, ts, sizeof(ts));
-	fputs(",\"comm\":", f);
-	json_string(f, r->comm, NVMETRACE_COMM_LEN);
-	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"source\":\"%s\",\"passthru\":%s",
-		r->pid, r->tid,
-		r->source == NVMETRACE_SRC_USER_CMD ? "user_cmd" : "request",
-		r->flags & NVMETRACE_F_PASSTHRU ? "true" : "false");
-	if (r->flags & NVMETRACE_F_CTRL)
-		fprintf(f, ",\"ctrl\":\"nvme%d\"", r->ctrl);
+		json_string(&l, ts, sizeof(ts));
+	put_lit(&l, ",\"comm\":");
+	json_string(&l, r->comm, NVMETRACE_COMM_LEN);
+	json_u64(&l, "pid", r->pid);
+	json_u64(&l, "tid", r->tid);
+	if (r->source == NVMETRACE_SRC_USER_CMD)
+		put_lit(&l, ",\"source\":\"user_cmd\"");
 	else
-		fputs(",\"ctrl\":null", f);
-	fputs(",\"disk\":", f);
-	if (r->disk[0])
-		json_string(f, r->disk, NVMETRACE_DISK_LEN);
-	else
-		fputs("null", f);
-	if (r->flags & NVMETRACE_F_QID)
-		fprintf(f, ",\"qid\":%u,\"tag\":%u,\"data_len\":%u", r->qid, r->tag, r->data_len);
-	else
-		fputs(",\"qid\":null,\"tag\":null,\"data_len\":null", f);
-	fprintf(f, ",\"opcode\":%u,\"opcode_name\":", sqe.opcode);
-	opname = nvme_opcode_short(qtype, sqe.opcode);
-	if (opname)
-		json_string(f, opname, 64);
-	else
-		fputs("null", f);
-	fputs(",\"opcode_desc\":", f);
-	opname = nvme_opcode_name(qtype, sqe.opcode);
-	if (opname)
-		json_string(f, opname, 64);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"queue_type\":\"%s\"", qtype == NVME_QTYPE_IO ? "io" : "admin");
-	fprintf(f, ",\"flags\":%u,\"cid\":%u,\"nsid\":%u,\"cdw2\":%u,\"cdw3\":%u"
-		",\"cdw10\":%u,\"cdw11\":%u,\"cdw12\":%u,\"cdw13\":%u,\"cdw14\":%u,\"cdw15\":%u"
-		",\"metadata\":%s,\"data\":%s,\"sqe_fault\":%s",
-		sqe.flags, sqe.command_id, sqe.nsid, sqe.cdw2, sqe.cdw3,
-		sqe.cdw10, sqe.cdw11, sqe.cdw12, sqe.cdw13, sqe.cdw14, sqe.cdw15,
-		!(r->flags & NVMETRACE_F_PTRS) ? "null" : sqe.mptr ? "true" : "false",
-		!(r->flags & NVMETRACE_F_PTRS) ? "null" : sqe.prp1 ? "true" : "false",
-		r->flags & NVMETRACE_F_SQE_FAULT ? "true" : "false");
-	json_fields(f, &sqe, qtype);
-	if (r->flags & NVMETRACE_F_INFLIGHT) {
-		fprintf(f, ",\"state\":\"inflight\",\"age_us\":%.3f}\n", r->latency_ns / 1000.0);
-		return;
-	}
-	fputs(",\"state\":\"completed\"", f);
-	if (r->status < 0) {
-		fprintf(f, ",\"status\":null,\"errno\":%lld,\"errno_name\":\"%s\"",
-			-(long long)r->status, errno_name(r->status));
+		put_lit(&l, ",\"source\":\"request\"");
+	put_lit(&l, ",\"passthru\":");
+	put_bool(&l, r->flags & NVMETRACE_F_PASSTHRU);
+	if (r->flags & NVMETRACE_F_CTRL) {
+		put_lit(&l, ",\"ctrl\":\"nvme");
+		if (r->ctrl < 0) {
+			put_ch(&l, '-');
+			put_u64(&l, -(int64_t)r->ctrl);
+		} else {
+			put_u64(&l, (uint64_t)r->ctrl);
+		}
+		put_ch(&l, '"');
 	} else {
-		nvme_status_decode((uint16_t)r->status, &st);
-		nvme_status_name((uint16_t)r->status, sqe.opcode == 0x7f, name, sizeof(name));
-		fprintf(f, ",\"status\":%d,\"sct\":%u,\"sc\":%u,\"crd\":%u,\"more\":%s,\"dnr\":%s"
-			",\"sct_name\":\"%s\",\"status_name\":",
-			r->status, st.sct, st.sc, st.crd, st.more ? "true" : "false",
-			st.dnr ? "true" : "false", nvme_sct_name(st.sct));
-		json_string(f, name, sizeof(name));
+		put_lit(&l, ",\"ctrl\":null");
 	}
-	if (r->source == NVMETRACE_SRC_REQUEST)
-		fprintf(f, ",\"result\":%" PRIu64 ",\"retries\":%u", (uint64_t)r->result, r->retries);
-	fprintf(f, ",\"latency_us\":%.3f}\n", r->latency_ns / 1000.0);
+	put_lit(&l, ",\"disk\":");
+	if (r->disk[0])
+		json_string(&l, r->disk, NVMETRACE_DISK_LEN);
+	else
+		put_lit(&l, "null");
+	if (r->flags & NVMETRACE_F_QID) {
+		json_u64(&l, "qid", r->qid);
+		json_u64(&l, "tag", r->tag);
+		json_u64(&l, "data_len", r->data_len);
+	} else {
+		put_lit(&l, ",\"qid\":null,\"tag\":null,\"data_len\":null");
+	}
+	json_command(&l, r, &sqe);
+	if (r->flags & NVMETRACE_F_INFLIGHT) {
+		put_lit(&l, ",\"state\":\"inflight\",\"age_us\":");
+	} else {
+		json_completion(&l, r, &sqe);
+		put_lit(&l, ",\"latency_us\":");
+	}
+	put_mem(&l, us, format_us(us, r->latency_ns, false));
+	put_lit(&l, "}\n");
+	line_flush(&l);
 }
 
 const struct output output_json = {
