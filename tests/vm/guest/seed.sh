@@ -2,6 +2,16 @@
 # Sourced by /init after lib.sh.
 
 # --- the seeds: nvme list, then the self-test passthrough ------------------
+# wait_rows N TENTHS: the tracer printed N rows (after its header) in time.
+wait_rows() {
+	n=0
+	while [ "$(awk 'NR > 1' /tmp/out | wc -l)" -lt "$1" ]; do
+		[ $n -ge "$2" ] && return 1
+		usleep 100000
+		n=$((n + 1))
+	done
+}
+
 t_seed() {
 	mode=$1
 	if ! start_tracer ${mode:+--attach=$mode}; then
@@ -12,6 +22,9 @@ t_seed() {
 	run_cmd nvme list
 	list_pid=$LAST_PID
 	check "seed[$mode] nvme list ran" "nvme list failed: $(cat /tmp/cmd.out)" [ $LAST_RC -eq 0 ]
+	# As on the seeds' terminal: the rows show while tracing goes on.
+	check "seed[$mode] live: rows printed while tracing" "no row of nvme list within 5 s" \
+		wait_rows 2 50
 	run_cmd nvme admin-passthru /dev/nvme0 -n 0x1 --opcode=0x14 --cdw10=0x1 -r
 	st_pid=$LAST_PID
 	stop_tracer INT
