@@ -9,8 +9,9 @@
 #        CPU    the core to pin to (default the last one)
 #        TMPDIR where the capture is written (about 176 bytes a record)
 #
-# Prints a Markdown table: output, records, seconds, records/s, peak RSS,
-# target, met?. Builds nothing. Exits 1 with one line on stderr if a tool
+# Prints a Markdown table: output, records, seconds (wall), records/s,
+# CPU seconds (user + sys: on a shared machine the wall time also counts
+# waiting for the core), peak RSS, target, met?. Builds nothing. Exits 1 with one line on stderr if a tool
 # is missing or a run fails.
 set -eu
 
@@ -44,15 +45,16 @@ trap 'rm -rf "$DIR"' EXIT INT TERM
 CAP=$DIR/cap.nvmt
 "$MKCAP" "$RECORDS" "$CAP" || die "failed to write $CAP with $MKCAP"
 
-# One run: prints "seconds peak-KiB".
+# One run: prints "seconds peak-KiB cpu-seconds".
 run_once() {
-	taskset -c "$CPU" /usr/bin/time -o "$DIR/time" -f '%e %M' \
+	taskset -c "$CPU" /usr/bin/time -o "$DIR/time" -f '%e %M %U %S' \
 		"$NVMETRACE" -r "$CAP" "$@" >/dev/null 2>"$DIR/err" ||
 		die "nvmetrace -r $* failed: $(head -n 1 "$DIR/err")"
-	cat "$DIR/time"
+	awk '{ print $1, $2, $3 + $4 }' "$DIR/time"
 }
 
-# RUNS runs; prints the median seconds and the largest peak RSS.
+# RUNS runs; prints the median seconds, the largest peak RSS and the
+# median CPU seconds.
 measure() {
 	i=0
 	: >"$DIR/runs"
@@ -60,8 +62,10 @@ measure() {
 		run_once "$@" >>"$DIR/runs"
 		i=$((i + 1))
 	done
-	sort -n "$DIR/runs" | awk '{ s[NR] = $1; if ($2 > m) m = $2 }
-		END { print s[int((NR + 1) / 2)], m }'
+	sort -n -k3 "$DIR/runs" | awk '{ c[NR] = $3 }
+		END { print c[int((NR + 1) / 2)] }' >"$DIR/cpu"
+	sort -n "$DIR/runs" | awk -v cpu="$(cat "$DIR/cpu")" '{ s[NR] = $1; if ($2 > m) m = $2 }
+		END { print s[int((NR + 1) / 2)], m, cpu }'
 }
 
 # row NAME RATE-TARGET ARGS...: one line of the table.
@@ -69,7 +73,7 @@ row() {
 	name=$1 rate=$2
 	shift 2
 	set -- $(measure "$@")
-	awk -v name="$name" -v n="$RECORDS" -v s="$1" -v kib="$2" -v rate="$rate" \
+	awk -v name="$name" -v n="$RECORDS" -v s="$1" -v kib="$2" -v cpu="$3" -v rate="$rate" \
 	    -v rss="$RSS_MB" 'BEGIN {
 		r = s > 0 ? n / s : 0; mb = kib / 1024
 		target = sprintf("<= %d MB", rss); ok = mb <= rss
@@ -77,13 +81,13 @@ row() {
 			target = sprintf(">= %d/s, %s", rate, target)
 			ok = ok && r >= rate
 		}
-		printf "| %s | %d | %.2f | %d | %.1f | %s | %s |\n",
-			name, n, s, r, mb, target, ok ? "yes" : "no"
+		printf "| %s | %d | %.2f | %d | %.2f | %.1f | %s | %s |\n",
+			name, n, s, r, cpu, mb, target, ok ? "yes" : "no"
 	}'
 }
 
-echo "| output | records | seconds | records/s | peak RSS (MB) | target | met? |"
-echo "|---|---:|---:|---:|---:|---|---|"
+echo "| output | records | seconds | records/s | CPU seconds | peak RSS (MB) | target | met? |"
+echo "|---|---:|---:|---:|---:|---:|---|---|"
 row "table" "$TABLE_RATE"
 row "json (-j)" "$JSON_RATE" -j
 row "histogram (-H)" 0 -H
