@@ -1,12 +1,14 @@
 # /root/bench.sh in the benchmark VM, sourced by the test initramfs's /init
 # (busybox sh): load 9p, mount the host's root read-only and run
-# bench/guest.sh in it, where bpftrace, BCC, fio and python3 are.
+# bench/guest.sh in it, where bpftrace, BCC, fio and python3 are. The share is
+# read-only, so the guest may cache it (cache=loose): without, every exec
+# reads its binary over 9p again and start-up times measure 9p.
 . /etc/nvmetrace-bench
 while read -r m; do
 	insmod "$m" 2>/dev/null || echo "bench: insmod $m failed"
 done </etc/bench-modules.load
 mkdir -p /host
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,ro hostroot /host; then
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose,ro hostroot /host; then
 	echo "FAIL $KERNEL bench: cannot mount the host's root over 9p" >$RESULTS
 else
 	mount -t proc proc /host/proc
