@@ -221,8 +221,12 @@ class Report:
                 self.target(f"{NAMES[r['config']]}: nothing lost with the default buffer",
                             f"{i - g} missing, {rep} reported", i == g and rep == 0)
             if r["config"].endswith("-tiny"):
+                # Only an overflow shows the count is exact; the faults
+                # suite forces one (SIGSTOP) when the rate does not.
                 self.target(f"{NAMES[r['config']]}: the exact loss is reported",
-                            f"{i - g} missing, {rep} reported", i - g == rep)
+                            f"{i - g} missing, {rep} reported"
+                            + ("" if i > g else " (no overflow at this rate)"),
+                            (i - g == rep) if i > g else None)
         print()
 
     def rss(self):
@@ -257,6 +261,13 @@ def main():
           "its emulated NVMe controller, so absolute rates are low and the "
           "ratios are what carry over; every figure comes from the same boot.\n")
     print(f"Guest: {info}\n")
+    print("Reading the figures: under TCG an untraced run's rate varies by "
+          "tens of percent from one run to the next (compare \"nvmetrace "
+          "(default)\" on block I/O, which it does not trace, or ratios above 1), "
+          "so only large differences in the ratios mean something; the BPF run "
+          "times (bpf_stats) are steadier. Emulation also makes guest code "
+          "(the BPF programs) slower relative to QEMU's device model, which "
+          "inflates every tracer's cost compared with a real drive.\n")
     saved = sys.stdout
     buf = io.StringIO()
     sys.stdout = buf
