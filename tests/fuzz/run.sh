@@ -27,6 +27,8 @@ for t in $targets; do
 	fi
 	mkdir -p "$work"
 	cp tests/fuzz/corpus/"$t"/* "$work"/
+	# Captures nvmetrace recorded in the VM tests' guest (Debian 6.1).
+	[ -d tests/fuzz/real/"$t" ] && cp tests/fuzz/real/"$t"/* "$work"/
 	# -timeout: one input taking seconds is a bug too (a loop on bad input).
 	"$bin" -max_total_time="$time" -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$build/fuzz/$t-" "$work" >"$log" 2>&1
