@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages nvmetrace's build and tests need, if missing.
+# Install the Debian packages nvmetrace's build and tests need, if missing,
+# and any further packages named as arguments (bench/deps.sh does).
 # Run as root (CI does); prints what it installs.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ pkgs=(
 	# VM tests: QEMU, initramfs tools, the real tools driven in the guest
 	qemu-system-x86 cpio kmod busybox-static nvme-cli util-linux
 	xz-utils zstd debian-archive-keyring
+	"$@"
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,7 +2,6 @@
 # own nvme:* tracepoints, and every filter against the unfiltered trace.
 # Two namespaces (nvme0n1, nvme0n2). Sourced by /init after lib.sh.
 
-TP=/sys/kernel/tracing
 find_namespaces
 NG=/dev/ng0${NS1#nvme0}
 [ -e $NG ] || NG=/dev/$NS1	# generic char devices came in 5.13
@@ -68,12 +67,7 @@ t_all() {
 	PTARGET=$!
 	while [ ! -s /tmp/ptarget ]; do usleep 50000; done
 
-	echo 0 >$TP/tracing_on
-	echo 4096 >$TP/buffer_size_kb
-	echo >$TP/trace
-	echo 1 >$TP/events/nvme/nvme_setup_cmd/enable
-	echo 1 >$TP/events/nvme/nvme_complete_rq/enable
-	echo 1 >$TP/tracing_on
+	tp_on
 
 	BG=
 	bg A -a -j
@@ -95,10 +89,7 @@ t_all() {
 	done
 	workload
 	bg_stop
-	echo 0 >$TP/tracing_on
-	echo 0 >$TP/events/nvme/nvme_setup_cmd/enable
-	echo 0 >$TP/events/nvme/nvme_complete_rq/enable
-	cp $TP/trace /tmp/kernel.trace
+	tp_off
 
 	for name in A pid comm disk nsid qid opname opnum failed slow table raw; do
 		check "-a SIGINT exit 0 [$name]" "exit $(cat /tmp/$name.rc)" [ "$(cat /tmp/$name.rc)" = 0 ]

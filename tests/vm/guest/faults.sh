@@ -6,7 +6,6 @@
 # the soak's length. Tests that change the machine for good (hot-unplug,
 # kernel conditions, lockdown) run last.
 
-TP=/sys/kernel/tracing
 
 # The controllers by serial (names follow probe order, which is parallel).
 for c in /sys/class/nvme/nvme*; do
@@ -78,22 +77,6 @@ wait_exit() {
 		wait $1
 		echo $? >$3
 	fi
-}
-
-# The kernel's own nvme:* trace: the oracle.
-tp_on() {
-	echo 0 >$TP/tracing_on
-	echo 4096 >$TP/buffer_size_kb
-	echo >$TP/trace
-	echo 1 >$TP/events/nvme/nvme_setup_cmd/enable
-	echo 1 >$TP/events/nvme/nvme_complete_rq/enable
-	echo 1 >$TP/tracing_on
-}
-tp_off() {
-	echo 0 >$TP/tracing_on
-	echo 0 >$TP/events/nvme/nvme_setup_cmd/enable
-	echo 0 >$TP/events/nvme/nvme_complete_rq/enable
-	cp $TP/trace /tmp/kernel.trace
 }
 
 # oracle NAME OURS.json CTRL DISK: nvmetrace's records of DISK equal the

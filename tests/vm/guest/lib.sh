@@ -128,3 +128,20 @@ bg_stop() {
 	BG=
 }
 
+TP=/sys/kernel/tracing
+# The kernel's own nvme:* trace, the oracle: tp_on clears and starts it,
+# tp_off stops it and leaves it in /tmp/kernel.trace.
+tp_on() {
+	echo 0 >$TP/tracing_on
+	echo 4096 >$TP/buffer_size_kb
+	echo >$TP/trace
+	echo 1 >$TP/events/nvme/nvme_setup_cmd/enable
+	echo 1 >$TP/events/nvme/nvme_complete_rq/enable
+	echo 1 >$TP/tracing_on
+}
+tp_off() {
+	echo 0 >$TP/tracing_on
+	echo 0 >$TP/events/nvme/nvme_setup_cmd/enable
+	echo 0 >$TP/events/nvme/nvme_complete_rq/enable
+	cp $TP/trace /tmp/kernel.trace
+}
