@@ -65,7 +65,9 @@ tail -n +1 -f --pid=$$ "$work/results.log" 2>/dev/null | while IFS= read -r line
 	esac
 done &
 
-args="console=ttyS0 panic=-1 loglevel=4 nvmetrace.suite=$suite"
+# tsc=reliable: no clocksource watchdog, whose switch away from a TSC that
+# TCG made look unstable patches kernel text and can crash a TCG guest.
+args="console=ttyS0 panic=-1 loglevel=4 clocksource=tsc tsc=reliable nvmetrace.suite=$suite"
 [ -n "${VM_ONLY:-}" ] && args="$args nvmetrace.only=$VM_ONLY"
 [ -n "${SOAK_SECONDS:-}" ] && args="$args nvmetrace.soak=$SOAK_SECONDS"
 start=$(date +%s)
