@@ -123,12 +123,26 @@ struct {
 	__type(value, struct hist_val);
 } nvmetrace_hist_zero SEC(".maps");
 
+/* How deep the completion program is running on each CPU (see
+ * nvmetrace_tp_done2).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nvmetrace_done_depth SEC(".maps");
+
 /* ---- counters (read by user space at exit) ---------------------------------- */
 __u64 lost_records = 0;		/* ring buffer full */
 __u64 lost_inflight = 0;	/* pairing map full: command not traced */
-__u64 replaced_inflight = 0;	/* setup again before completion (requeue) */
+__u64 replaced_inflight = 0;	/* set up again before completion (requeued) */
 __u64 unpaired_completions = 0;	/* completion without a traced setup */
 __u64 lost_hist = 0;		/* histogram map full: command not counted */
+/* Completions the kernel skipped for the completion program (nested on its
+ * CPU) that the second program took instead.
+ */
+__u64 covered_completions = 0;
 
 /* ---- helpers ------------------------------------------------------------------- */
 static __always_inline struct nvmetrace_record *scratch(void)
@@ -403,6 +417,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 		r->qid = 0;
 	}
 	r->flags |= NVMETRACE_F_QID | NVMETRACE_F_QTYPE;
+	r->tag = BPF_CORE_READ(req, tag);
 	r->data_len = BPF_CORE_READ(req, __data_len);
 	if (bpf_core_field_exists(q->disk))
 		disk = BPF_CORE_READ(q, disk);
@@ -420,7 +435,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 
 static __always_inline void on_setup(struct request *req, const void *cmd)
 {
-	struct nvmetrace_record *r = scratch();
+	struct nvmetrace_record *r = scratch(), *old;
 	struct submitter *who;
 	__u64 key = (__u64)req;
 
@@ -447,20 +462,32 @@ static __always_inline void on_setup(struct request *req, const void *cmd)
 	if (r->sqe[3] >= 0x10)		/* command id > 0xfff: see above */
 		seen_genctr = 1;
 	request_where(req, r);
-	if (!keep_submission(r)) {
-		/* A requeued command may have been kept before: forget it. */
-		bpf_map_delete_elem(&nvmetrace_inflight, &key);
+	old = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+	if (old) {
+		/* Set up again before it completed: the driver gave it back
+		 * to the block layer after nvme_setup_cmd (queue_rq failed
+		 * while a controller reset or removal was under way) and it
+		 * is being sent anew with a new command id. The earlier
+		 * setup never completes: report it as requeued.
+		 */
+		old->latency_ns = r->ts_ns - old->ts_ns;
+		old->result = 0;
+		old->flags |= NVMETRACE_F_REQUEUED;
+		__sync_fetch_and_add(&replaced_inflight, 1);
+		/* Rare: sent in -H/-S mode too, where -S counts them. */
+		emit(old);
+		if (!keep_submission(r)) {
+			bpf_map_delete_elem(&nvmetrace_inflight, &key);
+			return;
+		}
+	} else if (!keep_submission(r)) {
 		return;
 	}
-	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_NOEXIST)) {
-		if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
-			__sync_fetch_and_add(&lost_inflight, 1);
-		else
-			__sync_fetch_and_add(&replaced_inflight, 1);
-	}
+	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
+		__sync_fetch_and_add(&lost_inflight, 1);
 }
 
-static __always_inline void on_complete(struct request *req)
+static __always_inline void on_complete(struct request *req, bool second)
 {
 	struct nvme_request *nr;
 	struct nvmetrace_record *r;
@@ -472,13 +499,12 @@ static __always_inline void on_complete(struct request *req)
 	nr = nvme_req(req);
 	r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
 	if (!r) {
-		if (!filter_pid && !filter_comm_on && filter_ctrl < 0 &&
+		if (!second && !filter_pid && !filter_comm_on && filter_ctrl < 0 &&
 		    !filter_disk_on && filter_qid < 0 && filter_opcode < 0 && filter_nsid < 0)
 			__sync_fetch_and_add(&unpaired_completions, 1);
 		return;
 	}
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
-	r->tag = BPF_CORE_READ(req, tag);
 	/* Drivers map the data after nvme_setup_cmd (PCI: nvme_map_data), so
 	 * the metadata and data pointers (SQE bytes 16-39) are read again
 	 * from the command now, if it is still where setup saw it:
@@ -540,10 +566,47 @@ int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
 	return 0;
 }
 
+/* Since Linux 6.2 the kernel skips a raw tracepoint program that is already
+ * running on the CPU (bpf_trace_run*: prog->active), and counts a miss. A
+ * completion that interrupts the completion program (another queue's
+ * interrupt while a controller reset reaps completions in a task, say)
+ * would go unseen. A second program on the same tracepoint runs right after
+ * the first and, only while the first is mid-run on its CPU (the depth
+ * below), takes the completion the kernel skipped for it. User space
+ * reports first-program misses that it did not cover as lost.
+ */
+static __always_inline void done_first(struct request *req)
+{
+	__u32 zero = 0, *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
+
+	if (depth)
+		(*depth)++;
+	on_complete(req, false);
+	if (depth)
+		(*depth)--;
+}
+
+static __always_inline void done_second(struct request *req)
+{
+	__u32 zero = 0, *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
+
+	if (!depth || !*depth)
+		return;		/* the first program ran for this one */
+	__sync_fetch_and_add(&covered_completions, 1);
+	on_complete(req, true);
+}
+
 SEC("tp_btf/nvme_complete_rq")
 int BPF_PROG(nvmetrace_tp_done, struct request *req)
 {
-	on_complete(req);
+	done_first(req);
+	return 0;
+}
+
+SEC("tp_btf/nvme_complete_rq")
+int BPF_PROG(nvmetrace_tp_done2, struct request *req)
+{
+	done_second(req);
 	return 0;
 }
 
@@ -557,7 +620,14 @@ int BPF_PROG(nvmetrace_rt_setup, struct request *req, void *cmd)
 SEC("raw_tp/nvme_complete_rq")
 int BPF_PROG(nvmetrace_rt_done, struct request *req)
 {
-	on_complete(req);
+	done_first(req);
+	return 0;
+}
+
+SEC("raw_tp/nvme_complete_rq")
+int BPF_PROG(nvmetrace_rt_done2, struct request *req)
+{
+	done_second(req);
 	return 0;
 }
 

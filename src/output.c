@@ -426,6 +426,8 @@ static void format_status(char *buf, size_t len, const struct nvmetrace_record *
 {
 	if (r->flags & NVMETRACE_F_INFLIGHT)
 		snprintf(buf, len, "inflight");
+	else if (r->flags & NVMETRACE_F_REQUEUED)
+		snprintf(buf, len, "requeued");
 	else if (r->status < 0)
 		snprintf(buf, len, "%s", errno_name(r->status));
 	else if (r->status == 0)
@@ -756,6 +758,8 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 	json_command(&l, r, &sqe);
 	if (r->flags & NVMETRACE_F_INFLIGHT) {
 		put_lit(&l, ",\"state\":\"inflight\",\"age_us\":");
+	} else if (r->flags & NVMETRACE_F_REQUEUED) {
+		put_lit(&l, ",\"state\":\"requeued\",\"age_us\":");
 	} else {
 		json_completion(&l, r, &sqe);
 		put_lit(&l, ",\"latency_us\":");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The record the BPF side sends to user space: one per traced command,
- * emitted when the command completes (or, for commands still in flight when
- * tracing stops, built by user space from the pairing map).
+ * emitted when the command completes or is set up again before completing
+ * (requeued), or, for commands still in flight when tracing stops, built by
+ * user space from the pairing map.
  * Shared by bpf/ and src/; fixed-width types and explicit padding only.
  */
 #ifndef NVMETRACE_RECORD_H
@@ -36,6 +37,8 @@ enum {
 	NVMETRACE_F_QTYPE	= 1u << 7,	/* queue type known: */
 	NVMETRACE_F_IOQ		= 1u << 8,	/*   an I/O queue (else admin) */
 	NVMETRACE_F_PTRS	= 1u << 9,	/* sqe[16..39] read at completion */
+	NVMETRACE_F_REQUEUED	= 1u << 10,	/* set up again before it completed;
+						 * latency_ns: until then */
 };
 
 struct nvmetrace_record {

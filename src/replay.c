@@ -16,7 +16,7 @@ static enum capture_status replay_report(struct capture_reader *rd)
 {
 	struct report rep = { .by = env.summary ? HIST_BY_DISK | HIST_BY_OPCODE | HIST_BY_STATUS :
 						 (__u8)env.hist_by };
-	struct report infl = { .by = HIST_BY_DISK };
+	struct report infl = { .by = HIST_BY_DISK }, requeued = { .by = HIST_BY_DISK };
 	const struct nvmetrace_record *r;
 	struct nvmetrace_record copy;
 	enum capture_status st;
@@ -29,24 +29,24 @@ static enum capture_status replay_report(struct capture_reader *rd)
 			first = r->ts_ns;
 		if (r->ts_ns + r->latency_ns > last)
 			last = r->ts_ns + r->latency_ns;
-		if (r->flags & NVMETRACE_F_INFLIGHT) {
+		if (r->flags & (NVMETRACE_F_INFLIGHT | NVMETRACE_F_REQUEUED)) {
 			/* Count it once for its device. */
 			copy = *r;
 			copy.flags |= NVMETRACE_F_COMPLETED;
-			infl.by = HIST_BY_DISK;
-			report_add_record(&infl, &copy);
+			report_add_record(r->flags & NVMETRACE_F_INFLIGHT ? &infl : &requeued, &copy);
 			continue;
 		}
 		report_add_record(&rep, r);
 	}
 	if (env.summary)
 		report_print_summary(stdout, &rep, last > first ? (last - first) / 1e9 : 1,
-				     env.json, &infl, NULL);
+				     env.json, &infl, &requeued, NULL);
 	else
 		report_print_hist(stdout, &rep, env.json, NULL);
 	fflush(stdout);
 	report_free(&rep);
 	report_free(&infl);
+	report_free(&requeued);
 	return st;
 }
 

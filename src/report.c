@@ -303,8 +303,27 @@ void report_print_hist(FILE *f, struct report *rep, bool json, const char *time)
 	}
 }
 
+/* One line per device of a count report: "IN FLIGHT  nvme0n1 2". */
+static void print_counts(FILE *f, const struct report *counts, bool json, const char *label,
+			 const char *json_key, const char *time)
+{
+	char dev[40];
+	size_t i;
+
+	for (i = 0; counts && i < counts->n; i++) {
+		key_device(&counts->groups[i].key, dev, sizeof(dev));
+		if (json) {
+			json_open(f, time);
+			fprintf(f, "\"device\":\"%s\",\"%s\":%llu}\n", dev, json_key,
+				counts->groups[i].val.count);
+		} else
+			fprintf(f, "%-10s %-16s %llu\n", label, dev, counts->groups[i].val.count);
+	}
+}
+
 void report_print_summary(FILE *f, struct report *rep, double seconds, bool json,
-			  const struct report *inflight, const char *time)
+			  const struct report *inflight, const struct report *requeued,
+			  const char *time)
 {
 	char dev[40], op[8], name[96];
 	size_t i, j, k;
@@ -368,15 +387,6 @@ void report_print_summary(FILE *f, struct report *rep, double seconds, bool json
 			(double)all.sum_ns / all.count / 1e3, report_quantile(&all, 0.99) / 1e3,
 			all.errors, errs[0] ? errs : "-");
 	}
-	if (!inflight)
-		return;
-	for (i = 0; i < inflight->n; i++) {
-		key_device(&inflight->groups[i].key, dev, sizeof(dev));
-		if (json) {
-			json_open(f, time);
-			fprintf(f, "\"device\":\"%s\",\"inflight\":%llu}\n", dev,
-				inflight->groups[i].val.count);
-		} else
-			fprintf(f, "IN FLIGHT  %-16s %llu\n", dev, inflight->groups[i].val.count);
-	}
+	print_counts(f, requeued, json, "REQUEUED", "requeued", time);
+	print_counts(f, inflight, json, "IN FLIGHT", "inflight", time);
 }

@@ -50,11 +50,13 @@ void report_print_hist(FILE *f, struct report *rep, bool json, const char *time)
 
 /* Print one line per device and opcode: commands/s, MB/s, mean and p99
  * latency, errors by status name; inflight lists commands in flight per
- * device ("nvme0n1 2"). seconds is the length of the interval. With json,
+ * device ("nvme0n1 2"), requeued those set up again before completing
+ * (either may be NULL). seconds is the length of the interval. With json,
  * a non-NULL time ("HH:MM:SS", the end of an -i interval) starts every
  * object as "time".
  */
 void report_print_summary(FILE *f, struct report *rep, double seconds, bool json,
-			  const struct report *inflight, const char *time);
+			  const struct report *inflight, const struct report *requeued,
+			  const char *time);
 
 #endif /* NVMETRACE_REPORT_H */

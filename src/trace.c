@@ -52,6 +52,7 @@ struct session {
 	struct nvmetrace_bpf *skel;
 	struct ring_buffer *rb;
 	struct sink sink;
+	struct report requeued;		/* -S: requeued commands, by device */
 	enum attach_mode method;
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
@@ -62,6 +63,7 @@ struct session {
 };
 
 /* The programs each method attaches, in attach order. */
+#define MAX_PROGS	4
 static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 			struct bpf_program **progs, struct bpf_link ***links)
 {
@@ -75,20 +77,75 @@ static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 		progs[1] = skel->progs.nvmetrace_krp;	links[1] = &skel->links.nvmetrace_krp;
 		return 2;
 	case ATTACH_TP_BTF:
-		/* Completion first: a setup seen must find its completion hook. */
+		/* Completion first: a setup seen must find its completion hook;
+		 * its second program right after it (see the BPF side).
+		 */
 		progs[0] = skel->progs.nvmetrace_tp_done;	links[0] = &skel->links.nvmetrace_tp_done;
-		progs[1] = skel->progs.nvmetrace_rt_ins;	links[1] = &skel->links.nvmetrace_rt_ins;
-		progs[2] = skel->progs.nvmetrace_tp_setup;	links[2] = &skel->links.nvmetrace_tp_setup;
-		return 3;
+		progs[1] = skel->progs.nvmetrace_tp_done2;	links[1] = &skel->links.nvmetrace_tp_done2;
+		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
+		progs[3] = skel->progs.nvmetrace_tp_setup;	links[3] = &skel->links.nvmetrace_tp_setup;
+		return 4;
 	case ATTACH_RAW_TP:
 		progs[0] = skel->progs.nvmetrace_rt_done;	links[0] = &skel->links.nvmetrace_rt_done;
-		progs[1] = skel->progs.nvmetrace_rt_ins;	links[1] = &skel->links.nvmetrace_rt_ins;
-		progs[2] = skel->progs.nvmetrace_rt_setup;	links[2] = &skel->links.nvmetrace_rt_setup;
-		return 3;
+		progs[1] = skel->progs.nvmetrace_rt_done2;	links[1] = &skel->links.nvmetrace_rt_done2;
+		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
+		progs[3] = skel->progs.nvmetrace_rt_setup;	links[3] = &skel->links.nvmetrace_rt_setup;
+		return 4;
 	case ATTACH_AUTO:
 		break;
 	}
 	return 0;
+}
+
+/* How many times the kernel skipped a program because it was already
+ * running on that CPU (bpf_prog_info.recursion_misses, Linux 5.12; 0
+ * before, and for programs not loaded).
+ */
+static __u64 prog_misses(const struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+/* Events the kernel did not give nvmetrace's programs: never silent. */
+static void report_misses(const struct session *s)
+{
+	struct nvmetrace_bpf *skel = s->skel;
+	__u64 setup, done, covered, user;
+
+	setup = prog_misses(skel->progs.nvmetrace_tp_setup) +
+		prog_misses(skel->progs.nvmetrace_rt_setup);
+	done = prog_misses(skel->progs.nvmetrace_tp_done) +
+	       prog_misses(skel->progs.nvmetrace_rt_done);
+	covered = skel->bss->covered_completions;
+	/* Where nested runs are not skipped (before Linux 6.2) the second
+	 * program also sees the first one's depth: done < covered.
+	 */
+	done = done > covered ? done - covered : 0;
+	user = prog_misses(skel->progs.nvmetrace_fe) + prog_misses(skel->progs.nvmetrace_fx) +
+	       prog_misses(skel->progs.nvmetrace_kp) + prog_misses(skel->progs.nvmetrace_krp);
+	if (setup)
+		fprintf(stderr, "nvmetrace: up to %llu commands not traced: the kernel skipped "
+			"nvmetrace's nvme_setup_cmd program, already running on that CPU\n",
+			(unsigned long long)setup);
+	if (done)
+		fprintf(stderr, "nvmetrace: up to %llu completions missed: the kernel skipped "
+			"nvmetrace's nvme_complete_rq programs, already running on that CPU "
+			"(those commands show as requeued or inflight)\n",
+			(unsigned long long)done);
+	if (user)
+		fprintf(stderr, "nvmetrace: up to %llu passthrough calls missed: the kernel "
+			"skipped nvmetrace's %s programs, already running on that CPU\n",
+			(unsigned long long)user, SUBMIT_FUNC);
+	if (env.verbose && covered)
+		fprintf(stderr, "nvmetrace: %llu completions taken by the second completion "
+			"program\n", (unsigned long long)covered);
 }
 
 /* Once a second: is what we trace still there (the -d device, else any
@@ -125,9 +182,23 @@ static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
 
-	if (size < sizeof(struct nvmetrace_record))
+	const struct nvmetrace_record *r = data;
+	struct hist_key key;
+	struct hist_val one = { .count = 1 };
+
+	if (size < sizeof(*r))
 		return 0;
-	sink_record(&s->sink, data);
+	if (env.hist || env.summary) {
+		/* Histograms are made in the kernel; only requeued commands
+		 * come here, for -S to count.
+		 */
+		if (r->flags & NVMETRACE_F_REQUEUED) {
+			hist_key_init(&key, r, HIST_BY_DISK);
+			report_merge(&s->requeued, &key, &one);
+		}
+		return 0;
+	}
+	sink_record(&s->sink, r);
 	return 0;
 }
 
@@ -186,8 +257,8 @@ static void session_close(struct session *s)
  */
 static int session_attach(struct session *s, enum attach_mode method)
 {
-	struct bpf_program *progs[4], *p;
-	struct bpf_link **links[4];
+	struct bpf_program *progs[MAX_PROGS], *p;
+	struct bpf_link **links[MAX_PROGS];
 	int i, n, err;
 
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
@@ -490,6 +561,9 @@ static void print_report(struct session *s, double seconds)
 	struct tm tm;
 	int i, n;
 
+	/* Requeued commands below the wakeup threshold wait in the ring. */
+	if (env.summary)
+		ring_buffer__consume(s->rb);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(fd, &next, &val))
 			report_merge(&rep, &next, &val);
@@ -513,7 +587,8 @@ static void print_report(struct session *s, double seconds)
 		}
 		free(recs);
 		report_print_summary(stdout, &rep, seconds > 0 ? seconds : 1, env.json, &infl,
-				     env.interval ? ts : NULL);
+				     &s->requeued, env.interval ? ts : NULL);
+		report_clear(&s->requeued);
 	} else {
 		report_print_hist(stdout, &rep, env.json, env.interval ? ts : NULL);
 	}
@@ -566,7 +641,7 @@ static int hist_loop(struct session *s)
 
 int trace_run(void)
 {
-	struct session s = { .btf_fd = -1 };
+	struct session s = { .btf_fd = -1, .requeued = { .by = HIST_BY_DISK } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct nvmetrace_bpf__bss *bss;
 	struct output_ctx clock;
@@ -674,12 +749,17 @@ out:
 	if (env.verbose && bss->unpaired_completions)
 		fprintf(stderr, "nvmetrace: %llu completions of commands submitted before tracing started\n",
 			(unsigned long long)bss->unpaired_completions);
-	if (env.verbose && bss->replaced_inflight)
-		fprintf(stderr, "nvmetrace: %llu commands set up again before completing (requeued)\n",
-			(unsigned long long)bss->replaced_inflight);
+	/* Records and -S show requeued commands; -H only counts completions. */
+	if (bss->replaced_inflight && (env.verbose || env.hist))
+		fprintf(stderr, "nvmetrace: %llu command%s set up again before completing (requeued)%s\n",
+			(unsigned long long)bss->replaced_inflight,
+			bss->replaced_inflight == 1 ? " was" : "s were",
+			env.hist ? ", not in the histograms" : "");
+	report_misses(&s);
 	if (gone)
 		report_gone();
 	session_close(&s);
+	report_free(&s.requeued);
 	if (s.btf_fd >= 0)
 		close(s.btf_fd);
 	return ret;

@@ -58,6 +58,9 @@ static const struct cmd all_cmds[] = {
 	{ "read-ns2-inflight", "dd", "nvme0n2", 329, NVMETRACE_F_INFLIGHT | NVMETRACE_F_QID |
 	  NVMETRACE_F_CTRL | NVMETRACE_F_QTYPE | NVMETRACE_F_IOQ, 4096, 0, 0, 1,
 	  NVMETRACE_SRC_REQUEST, 564600, 0, 0x02, 0x101, 2, 0x50, 0, 7 },
+	{ "read-requeued", "dd", "nvme0n1", 330, NVMETRACE_F_REQUEUED | NVMETRACE_F_QID |
+	  NVMETRACE_F_CTRL | NVMETRACE_F_QTYPE | NVMETRACE_F_IOQ, 4096, 0, 0, 2,
+	  NVMETRACE_SRC_REQUEST, 81200, 0, 0x02, 0x21c0, 1, 0x410, 0, 7 },
 };
 
 /* Passthrough records (README, "In one terminal sudo nvmetrace ..."). */

@@ -137,3 +137,25 @@ if [ "$got" = "auto fentry kprobe tp_btf raw_tp" ]; then
 else
 	fail "bash completion completes --attach values" "got '$got'"
 fi
+
+# --- replay of the seed corpus: what a requeued command looks like ----------
+cap=$(cd "$(dirname "$0")/../.." && pwd)/tests/fuzz/corpus/capture/all.nvmt
+got=$("$bin" -r "$cap" 2>&1 | grep ' 21c0 ')
+if [[ "$got" =~ ^[0-9:]+\ +dd\ +330\ +2\ +21c0\ +1\ +410\ +requeued\ +81\.2\ nvme0n1\ +2\ +Read\ slba=1040\ nlb=8$ ]]; then
+	pass "replay: a requeued command's row"
+else
+	fail "replay: a requeued command's row" "got '$got'"
+fi
+got=$("$bin" -r "$cap" -j 2>&1 | grep '"cid":8640')
+if [[ "$got" == *'"state":"requeued","age_us":81.200}' && "$got" != *'"status"'* ]]; then
+	pass "replay: a requeued command's JSON state, age and no status"
+else
+	fail "replay: a requeued command's JSON state, age and no status" "got '$got'"
+fi
+got=$("$bin" -r "$cap" -S 2>&1 | tail -n 2 | tr -s ' ')
+if [ "$got" = "REQUEUED nvme0n1 1
+IN FLIGHT nvme0n2 1" ]; then
+	pass "replay -S: requeued and in-flight commands per device"
+else
+	fail "replay -S: requeued and in-flight commands per device" "got '$got'"
+fi

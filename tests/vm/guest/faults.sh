@@ -260,6 +260,8 @@ t_reset() {
 	check "reset: nvme reset /dev/$C1 succeeded" "exit $rc" [ $rc -eq 0 ]
 	check "reset: nvmetrace -a neither crashed nor hung (exit 0)" "exit $(cat /tmp/reset.rc)" \
 		[ "$(cat /tmp/reset.rc)" = 0 ]
+	check "reset: nothing lost or missed" "$(grep -v '^libbpf: ' /tmp/reset.err)" \
+		sh -c "! grep -Eq '^nvmetrace: .*(lost|missed|not traced)' /tmp/reset.err"
 	oracle reset /tmp/reset.out $C1 $D1
 	spanning $C1 $D1 >/tmp/span
 	spans /tmp/reset.out reset "the reset"
@@ -329,6 +331,8 @@ t_unplug() {
 		[ "$(cat /tmp/unplug_a.rc)" = 0 ]
 	check "unplug [default]: neither crashed nor hung (exit 0)" "exit $(cat /tmp/unplug_p.rc)" \
 		[ "$(cat /tmp/unplug_p.rc)" = 0 ]
+	check "unplug [-a]: nothing lost or missed" "$(grep -v '^libbpf: ' /tmp/unplug_a.err)" \
+		sh -c "! grep -Eq '^nvmetrace: .*(lost|missed|not traced)' /tmp/unplug_a.err"
 	oracle unplug /tmp/unplug_a.out $C2 $D2
 	spanning $C2 $D2 >/tmp/span
 	spans /tmp/unplug_a.out "unplug [-a]" "the removal"

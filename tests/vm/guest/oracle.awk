@@ -135,6 +135,10 @@ FNR == NR {
 	}
 	tag = F["cmdid"] % 4096
 	pk = ctrl " " F["qid"] " " tag
+	# The tag set up again before its command completed: the driver
+	# gave that command back and sends it anew (requeue).
+	if (pk in P)
+		unfinished(P[pk], "requeued")
 	P[pk] = ctrl "|" F["qid"] "|" F["cmdid"] "|" F["nsid"] "|" F["flags"] "|" F["disk"] "|" cmd
 	next
 }
@@ -162,7 +166,7 @@ function compare(S, C,    key, n, k, cmd, name, rest, want, np, parts, i, kv, go
 	k = key SUBSEP n
 	what = "nvme" S[1] " qid=" S[2] " cid=" S[3] " cmd=(" S[7] ")"
 	if (!(k in KEYS) || O[k, "state"] != "completed") {
-		print "MISSING " what
+		print "MISSING " what ((k in KEYS) ? " (nvmetrace: " O[k, "state"] ")" : "")
 		bad++
 		return
 	}
@@ -207,21 +211,30 @@ function compare(S, C,    key, n, k, cmd, name, rest, want, np, parts, i, kv, go
 	matched++
 	print "MATCH " what
 }
-END {
-	# Set up in the window, never completed: nvmetrace lists them in flight.
-	for (pk in P) {
-		split(P[pk], S, "|")
-		key = S[2] " " S[3]
-		k = key SUBSEP (++KN[key])
-		if ((k in KEYS) && O[k, "state"] == "inflight") {
+# unfinished SETUP STATES: a kernel setup ("ctrl|qid|cid|...") that did not
+# complete is one of nvmetrace's records in one of STATES ("a|b").
+function unfinished(setup, states,    S, key, k, n, i, st) {
+	split(setup, S, "|")
+	key = S[2] " " S[3]
+	k = key SUBSEP (++KN[key])
+	n = split(states, st, "|")
+	for (i = 1; i <= n; i++) {
+		if ((k in KEYS) && O[k, "state"] == st[i]) {
 			delete KEYS[k]
-			print "MATCH inflight nvme" S[1] " qid=" S[2] " cid=" S[3]
+			print "MATCH " st[i] " nvme" S[1] " qid=" S[2] " cid=" S[3]
 			matched++
-		} else {
-			print "MISSING inflight nvme" S[1] " qid=" S[2] " cid=" S[3] " cmd=(" S[7] ")"
-			bad++
+			return
 		}
 	}
+	print "MISSING " states " nvme" S[1] " qid=" S[2] " cid=" S[3] " cmd=(" S[7] ")" \
+	      ((k in KEYS) ? " (nvmetrace: " O[k, "state"] ")" : "")
+	bad++
+}
+END {
+	# Set up in the window, never completed: nvmetrace lists them in flight
+	# (or requeued, if they were sent again under another tag).
+	for (pk in P)
+		unfinished(P[pk], "inflight|requeued")
 	for (k in KEYS) {
 		split(k, kk, SUBSEP)
 		print "EXTRA " O[k, "line"]
