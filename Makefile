@@ -18,12 +18,13 @@ CFLAGS		+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 		   $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 # libbpf and libnvme are linked statically so the binary runs where they
-# are not installed; libelf and zlib are everywhere and stay shared.
+# are not installed; libelf and zlib are everywhere and stay shared, as does
+# ISA-L (Debian ships no static one), whose CRC-32 the capture files use.
 # From libnvme only the status names are linked (util.o, about 40 KiB): it
 # pulls in none of libnvme's own dependencies (json-c, OpenSSL).
 LIBBPF_A	:= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LIBNVME_A	:= $(shell $(PKG_CONFIG) --variable=libdir libnvme 2>/dev/null)/libnvme.a
-LDLIBS		+= $(LIBBPF_A) $(LIBNVME_A) -lelf -lz -lm
+LDLIBS		+= $(LIBBPF_A) $(LIBNVME_A) -lelf -lz -lisal -lm
 
 ifeq ($(V),1)
 Q		:=

@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	# build
-	make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libnvme-dev
+	make gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev pkg-config libnvme-dev
 	# fuzzers (tests/fuzz/): libFuzzer and the sanitizer runtimes for clang
 	libclang-rt-14-dev
 	# VM tests: QEMU, initramfs tools, the real tools driven in the guest
