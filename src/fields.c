@@ -891,6 +891,14 @@ int nvme_fields_format(const struct nvme_fields *fs, char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	for (i = 0; i < fs->n; i++) {
+		/* Where a whole piece fits, straight into buf. */
+		if (n + sizeof(piece) < len) {
+			if (i)
+				buf[n++] = ' ';
+			n += format_field(&fs->f[i], buf + n);
+			buf[n] = '\0';
+			continue;
+		}
 		w = 0;
 		if (i)
 			piece[w++] = ' ';

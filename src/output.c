@@ -39,11 +39,65 @@ void output_ctx_init_clock(struct output_ctx *ctx)
 /* Digits of v, ending at end[20] / end[16]; returns where they start.
  * Decimal goes two digits a step: half the multiplications.
  */
+static const char pairs[201] =
+	"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+	"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+/* Digits from p backwards, two at a time; p is where the last one ends. */
+static inline __attribute__((always_inline)) char *digits_back(char *p, uint64_t v)
+{
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+/* How many decimal digits v has. */
+static inline __attribute__((always_inline)) size_t u64_len(uint64_t v)
+{
+	size_t n = 1;
+
+	for (uint64_t t = 10; v >= t; t *= 10)
+		if (++n == 20)
+			break;
+	return n;
+}
+
+/* v in decimal at out, no terminator; returns the length. Written in
+ * place: building the digits elsewhere and copying them cost a stalled
+ * store-to-load forwarding per number.
+ */
+static inline __attribute__((always_inline)) size_t u64_write(char *out, uint64_t v)
+{
+	size_t n = u64_len(v);
+
+	digits_back(out + n, v);
+	return n;
+}
+
+/* v in hex (lower case, no prefix) at out; returns the length. */
+static inline __attribute__((always_inline)) size_t hex_write(char *out, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = v ? (size_t)(67 - __builtin_clzll(v)) / 4 : 1;
+	char *p = out + n;
+
+	do
+		*--p = hex[v & 0xf];
+	while (v >>= 4);
+	return n;
+}
+
 static char *u64_digits(char end[20], uint64_t v)
 {
-	static const char pairs[201] =
-		"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
-		"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 	char *p = end + 20;
 
 	while (v >= 100) {
@@ -264,7 +318,7 @@ static void line_init(struct line *l, FILE *f)
 static void line_flush(struct line *l)
 {
 	if (l->n)
-		fwrite(l->buf, 1, l->n, l->f);
+		fwrite_unlocked(l->buf, 1, l->n, l->f);
 	l->n = 0;
 }
 
@@ -302,13 +356,7 @@ static ALWAYS_INLINE void put_ch(struct line *l, char c)
 
 static ALWAYS_INLINE void put_u64(struct line *l, uint64_t v)
 {
-	/* A fixed 20-byte copy (no call); the bytes past the digits are
-	 * overwritten by what follows.
-	 */
-	char d[40], *p = u64_digits(d, v), *out = line_room(l, 20);
-
-	memcpy(out, p, 20);
-	l->n += (size_t)(d + 20 - p);
+	l->n += u64_write(line_room(l, 20), v);
 }
 
 static ALWAYS_INLINE void put_bool(struct line *l, bool v)
@@ -329,31 +377,25 @@ static ALWAYS_INLINE void put_col(struct line *l, const char *s, size_t n, size_
 	}
 }
 
-/* "%-*u" and "%-*x" for widths up to 16: fixed-size copies (no calls),
- * the digits then 16 spaces; only up to the width is kept.
+/* "%-*u" and "%-*x" for widths up to 16: the digits in place, then a
+ * fixed 16 spaces (no call); only up to the width is kept.
  */
-static ALWAYS_INLINE void put_col_digits(struct line *l, const char *p, size_t n,
-					 size_t width)
+static ALWAYS_INLINE void put_col_u64(struct line *l, uint64_t v, size_t width)
 {
 	char *out = line_room(l, 20 + 16);
+	size_t n = u64_write(out, v);
 
-	memcpy(out, p, 20);
 	memset(out + n, ' ', 16);
 	l->n += n < width ? width : n;
 }
 
-static ALWAYS_INLINE void put_col_u64(struct line *l, uint64_t v, size_t width)
-{
-	char d[40], *p = u64_digits(d, v);
-
-	put_col_digits(l, p, (size_t)(d + 20 - p), width);
-}
-
 static ALWAYS_INLINE void put_col_hex(struct line *l, uint64_t v, size_t width)
 {
-	char d[40], *p = hex_digits(d, v);
+	char *out = line_room(l, 16 + 16);
+	size_t n = hex_write(out, v);
 
-	put_col_digits(l, p, (size_t)(d + 16 - p), width);
+	memset(out + n, ' ', 16);
+	l->n += n < width ? width : n;
 }
 
 /* The kernel's comm, or a capture file's disk name, may hold anything;
@@ -463,11 +505,13 @@ static void table_header(FILE *f, const struct output_ctx *ctx)
 	fputs(" DETAILS\n", f);
 }
 
+#define DETAILS_MAX	512
+
 static void table_record(FILE *f, const struct nvmetrace_record *r,
 			 const struct output_ctx *ctx)
 {
 	char comm[NVMETRACE_COMM_LEN + 1], ts[48], status[24], lat[32], dev[40];
-	char details[512];
+	char *details;
 	struct nvme_sqe sqe;
 	struct line l;
 	size_t n;
@@ -505,9 +549,11 @@ static void table_record(FILE *f, const struct nvmetrace_record *r,
 		put_ch(&l, ' ');
 		put_col_u64(&l, r->qid, 3);
 	}
-	format_details(details, sizeof(details), r, &sqe);
+	/* DETAILS formatted in place (up to 511 bytes), not copied. */
 	put_ch(&l, ' ');
-	put_str(&l, details);
+	details = line_room(&l, DETAILS_MAX);
+	format_details(details, DETAILS_MAX, r, &sqe);
+	l.n += strnlen(details, DETAILS_MAX - 1);
 	put_ch(&l, '\n');
 	line_flush(&l);
 }
