@@ -403,26 +403,33 @@ static __always_inline void *nvme_req(struct request *req)
 	return (void *)req + bpf_core_type_size(struct request);
 }
 
-static __always_inline void request_where(struct request *req, struct nvmetrace_record *r)
+/* Where the request goes. btf (a constant: tp_btf, not raw_tp): req is a
+ * BTF pointer, whose fields the program loads directly (the verifier makes
+ * them fault-safe loads) instead of a bpf_probe_read_kernel() call each.
+ */
+static __always_inline void request_where(struct request *req, struct nvmetrace_record *r,
+					  bool btf)
 {
 	struct nvme_request *nr = nvme_req(req);
-	struct request_queue *q = BPF_CORE_READ(req, q);
+	struct request_queue *q = btf ? req->q : BPF_CORE_READ(req, q);
 	struct gendisk *disk = NULL;
+	void *queuedata = btf ? q->queuedata : BPF_CORE_READ(q, queuedata);
 
 	/* nvme_req_qid(): I/O queues carry the namespace in queuedata. */
-	if (BPF_CORE_READ(q, queuedata)) {
-		r->qid = BPF_CORE_READ(req, mq_hctx, queue_num) + 1;
+	if (queuedata) {
+		r->qid = (btf ? req->mq_hctx->queue_num :
+				BPF_CORE_READ(req, mq_hctx, queue_num)) + 1;
 		r->flags |= NVMETRACE_F_IOQ;
 	} else {
 		r->qid = 0;
 	}
 	r->flags |= NVMETRACE_F_QID | NVMETRACE_F_QTYPE;
-	r->tag = BPF_CORE_READ(req, tag);
-	r->data_len = BPF_CORE_READ(req, __data_len);
+	r->tag = btf ? req->tag : BPF_CORE_READ(req, tag);
+	r->data_len = btf ? req->__data_len : BPF_CORE_READ(req, __data_len);
 	if (bpf_core_field_exists(q->disk))
-		disk = BPF_CORE_READ(q, disk);
+		disk = btf ? q->disk : BPF_CORE_READ(q, disk);
 	else if (bpf_core_field_exists(req->rq_disk))
-		disk = BPF_CORE_READ(req, rq_disk);
+		disk = btf ? req->rq_disk : BPF_CORE_READ(req, rq_disk);
 	if (disk)
 		bpf_probe_read_kernel_str(r->disk, sizeof(r->disk), &disk->disk_name);
 	if (bpf_core_type_exists(struct nvme_request)) {
@@ -433,9 +440,30 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	}
 }
 
-static __always_inline void on_setup(struct request *req, const void *cmd)
+/* A request set up again before its completion was seen: the driver gave
+ * it back to the block layer after nvme_setup_cmd (queue_rq failed while a
+ * controller reset or removal was under way) and it is being sent anew with
+ * a new command id, so the earlier setup never completes. Report it as
+ * requeued (in -H/-S mode too, where -S counts them: they are rare).
+ * Returns whether there was one.
+ */
+static __always_inline bool requeued(__u64 key, __u64 now)
 {
-	struct nvmetrace_record *r = scratch(), *old;
+	struct nvmetrace_record *old = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+
+	if (!old)
+		return false;
+	old->latency_ns = now - old->ts_ns;
+	old->result = 0;
+	old->flags |= NVMETRACE_F_REQUEUED;
+	__sync_fetch_and_add(&replaced_inflight, 1);
+	emit(old);
+	return true;
+}
+
+static __always_inline void on_setup(struct request *req, const void *cmd, bool btf)
+{
+	struct nvmetrace_record *r = scratch();
 	struct submitter *who;
 	__u64 key = (__u64)req;
 
@@ -461,30 +489,19 @@ static __always_inline void on_setup(struct request *req, const void *cmd)
 	r->result = (__u64)cmd;
 	if (r->sqe[3] >= 0x10)		/* command id > 0xfff: see above */
 		seen_genctr = 1;
-	request_where(req, r);
-	old = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
-	if (old) {
-		/* Set up again before it completed: the driver gave it back
-		 * to the block layer after nvme_setup_cmd (queue_rq failed
-		 * while a controller reset or removal was under way) and it
-		 * is being sent anew with a new command id. The earlier
-		 * setup never completes: report it as requeued.
-		 */
-		old->latency_ns = r->ts_ns - old->ts_ns;
-		old->result = 0;
-		old->flags |= NVMETRACE_F_REQUEUED;
-		__sync_fetch_and_add(&replaced_inflight, 1);
-		/* Rare: sent in -H/-S mode too, where -S counts them. */
-		emit(old);
-		if (!keep_submission(r)) {
+	request_where(req, r, btf);
+	if (!keep_submission(r)) {
+		/* A requeued command may have been kept before. */
+		if (requeued(key, r->ts_ns))
 			bpf_map_delete_elem(&nvmetrace_inflight, &key);
-			return;
-		}
-	} else if (!keep_submission(r)) {
 		return;
 	}
-	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
-		__sync_fetch_and_add(&lost_inflight, 1);
+	/* The common case costs one update; an existing entry is a requeue. */
+	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_NOEXIST)) {
+		requeued(key, r->ts_ns);
+		if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
+			__sync_fetch_and_add(&lost_inflight, 1);
+	}
 }
 
 static __always_inline void on_complete(struct request *req, bool second)
@@ -562,7 +579,7 @@ static __always_inline void on_insert(struct request *req)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
 {
-	on_setup(req, cmd);
+	on_setup(req, cmd, true);
 	return 0;
 }
 
@@ -613,7 +630,7 @@ int BPF_PROG(nvmetrace_tp_done2, struct request *req)
 SEC("raw_tp/nvme_setup_cmd")
 int BPF_PROG(nvmetrace_rt_setup, struct request *req, void *cmd)
 {
-	on_setup(req, cmd);
+	on_setup(req, cmd, false);
 	return 0;
 }
 
