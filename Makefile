@@ -147,7 +147,7 @@ $(BUILD)/bench-empty: bench/bench-empty.c $(BUILD)/empty.skel.h | $(BUILD)
 # The replay benchmark's capture generator writes with src/capture.c.
 $(BUILD)/mkcap: bench/mkcap.c $(BUILD)/capture.o | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lz -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lisal -o $@
 
 # VM kernels for make check; make check-kernels runs them all.
 KERNELS		?= 6.1 6.1-cloud
