@@ -547,9 +547,15 @@ t_soak() {
 		check "soak [$inst] ${secs}s: RSS flat after warm-up ($r0 -> $r1 KiB)" "grew by $((r1 - r0)) KiB" \
 			[ $((r1 - r0)) -le 256 ]
 		check "soak [$inst] ${secs}s: nothing lost" "$(grep -v '^libbpf' /tmp/$inst.err)" \
-			sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: )' /tmp/$inst.err"
+			sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: )' /tmp/$inst.err"
 	done
 	check "soak: records written" "" [ "$(grep -c '^{' /tmp/soak_j.out)" -gt 100 ]
+	# Instances are independent: two that both saw the whole load saw
+	# every one of its commands.
+	nj=$(grep -c '"comm":"nvme-storm"' /tmp/soak_j.out)
+	nw=$(nvmetrace -r /tmp/soak.nvmt -j | grep -c '"comm":"nvme-storm"')
+	check "soak: two instances saw the same storm commands (-j $nj, -w $nw)" "" \
+		[ "$nj" -gt 0 -a "$nj" -eq "$nw" ]
 	check "soak: in-flight maps back to their start size when idle" \
 		"start: $(cat /tmp/infl.start) end: $(cat /tmp/infl.end)" cmp -s /tmp/infl.start /tmp/infl.end
 	check "soak: the in-flight maps of six instances sampled" "$(cat /tmp/infl.start)" \
