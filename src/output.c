@@ -96,22 +96,10 @@ static inline __attribute__((always_inline)) size_t hex_write(char *out, uint64_
 	return n;
 }
 
+/* v's digits ending at end + 20; returns where they start. */
 static char *u64_digits(char end[20], uint64_t v)
 {
-	char *p = end + 20;
-
-	while (v >= 100) {
-		p -= 2;
-		memcpy(p, pairs + v % 100 * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + v * 2, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
+	return digits_back(end + 20, v);
 }
 
 static char *hex_digits(char end[16], uint64_t v)
