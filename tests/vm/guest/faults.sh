@@ -79,6 +79,36 @@ wait_exit() {
 	fi
 }
 
+# watchdog SECONDS STEP: if the step's commands are still running after
+# SECONDS, say so on the results port, show what each process is doing
+# (state, wait channel, kernel stack) and the kernel's last messages, and
+# kill the step's tools, so that a hang fails the step instead of the whole
+# guest timing out silently. unwatch cancels it.
+watchdog() {
+	(
+		sleep $1
+		echo "FAIL $KERNEL $2: still running after $1 s (watchdog)" >$RESULTS
+		echo "---- watchdog: $2 still running after $1 s"
+		for p in /proc/[0-9]*; do
+			st=$(awk '/^State:/ { print $2 }' $p/status 2>/dev/null)
+			comm=$(cat $p/comm 2>/dev/null)
+			case "$st:$comm" in
+			D:*|*:nvmetrace|*:nvme|*:dd)
+				echo "-- ${p#/proc/} $comm state=$st wchan=$(cat $p/wchan 2>/dev/null)"
+				echo "   cmdline: $(tr '\0' ' ' <$p/cmdline 2>/dev/null)"
+				sed 's/^/   /' $p/stack 2>/dev/null ;;
+			esac
+		done
+		for q in /sys/block/nvme*/inflight; do echo "-- $q: $(cat $q)"; done
+		echo "-- dmesg"; dmesg | tail -n 40
+		echo "---- watchdog: killing nvme and dd"
+		killall -9 nvme dd 2>/dev/null
+	) &
+	WATCHDOG=$!
+}
+
+unwatch() { kill $WATCHDOG 2>/dev/null; wait $WATCHDOG 2>/dev/null; }
+
 # oracle NAME OURS.json CTRL DISK: nvmetrace's records of DISK equal the
 # kernel's trace of DISK's commands (oracle.awk keys on qid and command id,
 # so one disk at a time). Leaves /tmp/oracle.out.
@@ -247,12 +277,14 @@ t_reset() {
 	bg reset -a -j
 	bg_wait_attached
 	slow_reads 3 $D1
+	watchdog 120 "reset: nvme reset, id-ctrl and the in-flight reads"
 	mark "nvme reset /dev/$C1"
 	nvme reset /dev/$C1
 	rc=$?
 	run_cmd nvme id-ctrl /dev/$C1
 	after_pid=$LAST_PID
 	for p in $DDS; do wait $p; done
+	unwatch
 	stop_bg reset
 	tp_off
 	echo "---- reset"; cat /tmp/reset.out; grep -v '^libbpf: ' /tmp/reset.err
@@ -310,10 +342,12 @@ t_unplug() {
 	ptpid=$!
 	sleep 1
 	mark "device_del nvme2"
+	watchdog 120 "unplug: the reads in flight at the removal"
 	device_del nvme2 $C2
 	for p in $DDS; do wait $p; done
 	wait $ptpid
 	ptrc=$?
+	unwatch
 	gone_exit unplug_disk $D2
 	nvme_btf && gone_exit unplug_ctrl $C2
 	run_cmd nvme id-ctrl /dev/$C0
