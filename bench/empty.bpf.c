@@ -1,10 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Empty programs on the hooks nvmetrace uses: the floor `make bench` measures
- * per-event costs against (what the kernel charges to run any program there).
+ * The floor `make bench` measures nvmetrace's per-event costs against: an
+ * empty program on each hook nvmetrace uses (what the kernel charges to run
+ * any program there), and on nvme:nvme_setup_cmd a ladder of programs that
+ * each do one thing every NVMe tracer has to do, so that the cost of each
+ * step is measured rather than guessed:
+ *   floor_ktime	a timestamp;
+ *   floor_sqe		the 64-byte submission entry copied out of the kernel;
+ *   floor_lookup	a hash-map lookup (of a key that is not there);
+ *   floor_delete	a hash-map delete (of a key that is not there);
+ *   floor_update	a record-sized hash-map update (replacing the entry);
+ *   floor_map		a record-sized entry put into and taken out of a hash map
+ *			(what pairing a setup with its completion costs);
+ *   floor_ringbuf	a record-sized ring-buffer record, reserved and submitted;
+ *   floor_record	the least a tracer that shows the command must do:
+ *			timestamp, task, SQE and one ring-buffer record, no pairing.
  */
+#include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "../src/record.h"
+
+/* nvmetrace's record, so that copies and records are the same size. */
+#define rec nvmetrace_record
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} floor_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct rec);
+} floor_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rec);
+} floor_scratch SEC(".maps");
+
+__u64 floor_sink = 0;	/* keeps results live */
+__u64 floor_lost = 0;
 
 SEC("kprobe/nvme_submit_user_cmd")
 int empty_kprobe(void *ctx)
@@ -15,6 +56,109 @@ int empty_kprobe(void *ctx)
 SEC("tp_btf/nvme_setup_cmd")
 int empty_tp_btf(void *ctx)
 {
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_ktime, void *req, void *cmd)
+{
+	floor_sink = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline struct rec *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&floor_scratch, &zero);
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_sqe, void *req, void *cmd)
+{
+	struct rec *r = scratch();
+
+	if (r)
+		bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_map, void *req, void *cmd)
+{
+	struct rec *r = scratch();
+	__u64 key = (__u64)req;
+
+	if (!r)
+		return 0;
+	if (bpf_map_update_elem(&floor_inflight, &key, r, BPF_NOEXIST))
+		floor_lost++;
+	bpf_map_delete_elem(&floor_inflight, &key);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_ringbuf, void *req, void *cmd)
+{
+	struct rec *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
+
+	if (!r) {
+		floor_lost++;
+		return 0;
+	}
+	r->ts_ns = 0;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_record, void *req, void *cmd)
+{
+	struct rec *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
+	__u64 id;
+
+	if (!r) {
+		floor_lost++;
+		return 0;
+	}
+	r->ts_ns = bpf_ktime_get_ns();
+	id = bpf_get_current_pid_tgid();
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd);
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_lookup, void *req, void *cmd)
+{
+	__u64 key = (__u64)req;
+
+	if (bpf_map_lookup_elem(&floor_inflight, &key))
+		floor_sink++;
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_delete, void *req, void *cmd)
+{
+	__u64 key = (__u64)req;
+
+	if (!bpf_map_delete_elem(&floor_inflight, &key))
+		floor_sink++;
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_update, void *req, void *cmd)
+{
+	struct rec *r = scratch();
+	__u64 key = (__u64)req;
+
+	if (r && bpf_map_update_elem(&floor_inflight, &key, r, BPF_ANY))
+		floor_lost++;
 	return 0;
 }
 

@@ -72,8 +72,8 @@ start_tool() {
 	bpftrace)	bpftrace -e "$SEED_BT" >"$o" 2>"$e" & ;;
 	# Unbuffered, as on the terminal the seeds ran it on.
 	bcc)		PYTHONUNBUFFERED=1 python3 "$TOP/bench/seed_bcc.py" >"$o" 2>"$e" & ;;
-	empty-kprobe)	"$EMPTY" kprobe >"$o" 2>"$e" & ;;
-	empty-tp_btf)	"$EMPTY" tp_btf >"$o" 2>"$e" & ;;
+	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
+	empty-*|floor-*) "$EMPTY" "${c//-/_}" >"$o" 2>"$e" & ;;
 	tracefs)
 		: >$t/trace
 		echo 1 >$t/events/nvme/nvme_setup_cmd/enable
@@ -121,7 +121,7 @@ progs() {
 ready() {
 	case $1 in
 	nvmetrace*)	grep -q 'attached to' "$3" ;;
-	empty-*)	grep -q '^attached' "$2" ;;
+	empty-*|floor-*) grep -q '^attached' "$2" ;;
 	bpftrace|bcc)	grep -q nvme_submit_user_cmd /sys/kernel/debug/kprobes/list ;;
 	*)		true ;;
 	esac
@@ -205,7 +205,7 @@ rate_run() {
 	fi
 	# Output to /dev/null; bench-empty only says "attached" there.
 	o=/dev/null
-	case $c in empty-*) o=$W/$c.out ;; esac
+	case $c in empty-*|floor-*) o=$W/$c.out ;; esac
 	t0=$(now)
 	start_tool "$c" "$o" "$W/$c.err" || return
 	if ! attach=$(wait_attached "$c" "$o" "$W/$c.err" "$t0"); then
@@ -228,7 +228,7 @@ rate_run() {
 	out "RSS config=$c rep=$rep kib=$hwm"
 	cost_lines "$c" "$rep" storm "$W/s0" "$W/s1" "$issued"
 	cost_lines "$c" "$rep" fio "$W/s1" "$W/s2" 0
-	grep -h -E '^(nvmetrace: lost|Lost|lost [1-9])' "$W/$c.err" | head -n 3 |
+	grep -h -E '^(nvmetrace: lost|Lost|lost [1-9]|bench-empty: )' "$W/$c.err" | head -n 3 |
 		while read -r l; do out "NOTE config=$c rep=$rep $l"; done
 }
 
@@ -251,8 +251,9 @@ for c in nvmetrace-j nvmetrace-a-j-storm bpftrace bcc tracefs nvmetrace-j-tiny n
 done
 for rep in $(seq "$REPS"); do
 	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs \
-		 empty-kprobe empty-tp_btf; do
-		case $c in empty-*) [ "$rep" = 1 ] || continue ;; esac
+		 empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-lookup floor-delete floor-update \
+		 floor-map floor-ringbuf floor-record; do
+		case $c in empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
 		wanted "$c" && rate_run "$c" "$rep"
 	done
 done

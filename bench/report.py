@@ -20,6 +20,14 @@ NAMES = {
     "tracefs": "tracefs nvme events + trace_pipe",
     "empty-kprobe": "empty BPF kprobe (floor)",
     "empty-tp_btf": "empty BPF tp_btf (floor)",
+    "floor-ktime": "floor: timestamp",
+    "floor-sqe": "floor: copy the 64-byte SQE",
+    "floor-lookup": "floor: hash lookup (miss)",
+    "floor-delete": "floor: hash delete (miss)",
+    "floor-update": "floor: hash update (replace)",
+    "floor-map": "floor: hash insert + delete (pairing)",
+    "floor-ringbuf": "floor: ring-buffer record",
+    "floor-record": "floor: timestamp + task + SQE + record",
     "nvmetrace-j": "nvmetrace -j",
     "nvmetrace-a-j-storm": "nvmetrace -a -j -c nvme-storm",
     "nvmetrace-j-tiny": "nvmetrace -j --ringbuf-size=4",
@@ -178,6 +186,39 @@ class Report:
             self.target("nvmetrace -a's nvme_setup_cmd program within 2x of an empty tp_btf",
                         f"{tp[0]:,.0f} vs {etp[0]:,.0f} ns/run ({tp[0] / etp[0]:.2f}x)", tp[0] <= 2 * etp[0])
 
+    def ladder(self):
+        """The floor ladder: one step of a tracer's work each, on
+        nvme:nvme_setup_cmd, against an empty program there."""
+        steps = [c for c in self.configs("COST") if c.startswith("floor-")]
+        if not steps:
+            return
+        def per_run(c):
+            progs, _ = self.cost_of(c, "storm")
+            runs = sum(p[1] for p in progs.values())
+            return sum(p[2] for p in progs.values()) / runs if runs else None
+        empty = per_run("empty-tp_btf")
+        print("## What each step of tracing costs on this machine\n")
+        print("bench/empty.bpf.c: programs on the tp_btf nvme_setup_cmd hook that "
+              "each do one thing a tracer of NVMe commands does, measured like the "
+              "tools above (bpf_stats, storm). \"x empty\" is the ratio to the "
+              "empty program on the same hook; the target asks nvmetrace -a's "
+              "setup program to stay within 2x of it.\n")
+        print("| step | ns per run | x empty |")
+        print("|---|---:|---:|")
+        print(f"| {NAMES['empty-tp_btf']} | {fmt(empty)} | 1.00 |")
+        for c in steps:
+            v = per_run(c)
+            print(f"| {NAMES.get(c, c)} | {fmt(v)} | "
+                  f"{fmt(None if v is None or not empty else v / empty, '{:.2f}')} |")
+        print()
+        rec, pair = per_run("floor-record"), per_run("floor-map")
+        if rec and pair and empty:
+            self.target("the least a pairing tracer pays (timestamp, task, SQE, record, "
+                        "hash insert + delete) within 2x of an empty tp_btf",
+                        f"{rec + pair - empty:,.0f} vs {empty:,.0f} ns/run "
+                        f"({(rec + pair - empty) / empty:.2f}x): the floor itself, not nvmetrace", 
+                        (rec + pair - empty) <= 2 * empty)
+
     def start(self):
         print("## Start to tracing\n")
         print("From exec to tracing. \"First record\": a marker command, issued "
@@ -195,16 +236,27 @@ class Report:
                 for c in self.configs("ATTACH")}
         rows = [("nvmetrace", "nvmetrace-j", "nvmetrace"), ("nvmetrace -a", "nvmetrace-a-j-storm", "nvmetrace-a"),
                 ("nvmetrace -a -H", None, "nvmetrace-H"),
-                ("bpftrace", "bpftrace", "bpftrace"), ("BCC", "bcc", "bcc"), ("tracefs", "tracefs", "tracefs")]
+                ("bpftrace", "bpftrace", "bpftrace"), ("BCC", "bcc", "bcc"), ("tracefs", "tracefs", "tracefs"),
+                ("empty BPF kprobe (floor)", None, "empty-kprobe"),
+                ("empty BPF tp_btf (floor)", None, "empty-tp_btf")]
         for label, lc, ac in rows:
             print(f"| {label} | {fmt(first.get(lc), '{:.2f}')} | {fmt(warm.get(ac), '{:.2f}')} |")
         print()
+        print("The floor rows are bench-empty (a libbpf skeleton with one empty "
+              "program): what loading and attaching any libbpf CO-RE program on "
+              "these hooks takes here, before a tool does anything of its own.\n")
         nv = max([v for v in (warm.get("nvmetrace"), warm.get("nvmetrace-a"), warm.get("nvmetrace-H"))
                   if v is not None], default=None)
+        floor = max([v for v in (warm.get("empty-kprobe"), warm.get("empty-tp_btf")) if v is not None],
+                    default=None)
         for c, label in (("bpftrace", "bpftrace"), ("bcc", "BCC")):
             o = warm.get(c)
+            extra = ""
+            if o is not None and floor is not None and floor * 20 > o:
+                extra = (f"; an empty libbpf program alone takes {floor:.2f} s "
+                         f"(1/{o / floor:.0f}): 1/20 is out of reach here")
             self.target(f"start to tracing <= 1/20 of {label}'s (slowest nvmetrace mode, warm)",
-                        "n/a" if nv is None or o is None else f"{nv:.2f} s vs {o:.2f} s (1/{o / nv:.0f})",
+                        "n/a" if nv is None or o is None else f"{nv:.2f} s vs {o:.2f} s (1/{o / nv:.0f}){extra}",
                         None if nv is None or o is None else nv * 20 <= o)
 
     def loss(self):
@@ -273,6 +325,7 @@ def main():
     sys.stdout = buf
     rep.rates()
     rep.costs()
+    rep.ladder()
     rep.start()
     rep.loss()
     rep.rss()
