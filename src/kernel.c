@@ -159,6 +159,26 @@ static int btf_lookup(const char *module, const char *name, int kind, struct btf
 	return id > 0 ? id : -ENOENT;
 }
 
+bool kernel_btf_home(const char *name, int kind, char module[KSYM_MODULE_LEN])
+{
+	/* The driver's core module (drivers/nvme/host: nvme-core), else
+	 * built into the kernel.
+	 */
+	static const char *const homes[] = { "nvme_core", "" };
+	struct btf *btf;
+	size_t i;
+
+	for (i = 0; i < sizeof(homes) / sizeof(homes[0]); i++) {
+		if (homes[i][0] && !have_kernel_btf(homes[i]))
+			continue;
+		if (btf_lookup(homes[i], name, kind, &btf) > 0) {
+			snprintf(module, KSYM_MODULE_LEN, "%s", homes[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
 int kernel_func_nargs(const char *func, const char *module)
 {
 	const struct btf_type *t;

@@ -25,6 +25,14 @@ bool have_sys_admin(void);
  */
 bool ksym_find(const char *name, bool text, char module[KSYM_MODULE_LEN]);
 
+/* Where the running kernel's BTF has name of BTF kind (BTF_KIND_FUNC,
+ * BTF_KIND_TYPEDEF...): in module nvme_core's BTF (module gets its name) or
+ * in vmlinux BTF (module gets ""). BTF describes what is loaded, so this
+ * finds the NVMe driver without reading /proc/kallsyms; false when there is
+ * no such BTF (then ask ksym_find()).
+ */
+bool kernel_btf_home(const char *name, int kind, char module[KSYM_MODULE_LEN]);
+
 /* Kernel BTF: true if /sys/kernel/btf/vmlinux exists; for a module, true if
  * /sys/kernel/btf/MODULE exists (module BTF, Linux 5.11, commit 36e68442d1af).
  */

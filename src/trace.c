@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
@@ -252,10 +253,13 @@ static void session_close(struct session *s)
 	s->skel = NULL;
 }
 
-/* Open, configure, load and attach the programs of one method. On failure
- * the session is left closed and a negative errno is returned.
+/* Open, configure and load the programs of method and, unless also is
+ * ATTACH_AUTO, those of the method to fall back to, so that a kernel that
+ * refuses to attach the first (fentry: BPF trampolines) needs no second
+ * load: libbpf's BTF and the verifier are most of the start-up time. On
+ * failure the session is left closed and a negative errno is returned.
  */
-static int session_attach(struct session *s, enum attach_mode method)
+static int session_load(struct session *s, enum attach_mode method, enum attach_mode also)
 {
 	struct bpf_program *progs[MAX_PROGS], *p;
 	struct bpf_link **links[MAX_PROGS];
@@ -271,16 +275,34 @@ static int session_attach(struct session *s, enum attach_mode method)
 	s->skel = nvmetrace_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
-	n = method_progs(s->skel, method, progs, links);
 	bpf_object__for_each_program(p, s->skel->obj)
 		bpf_program__set_autoload(p, false);
+	n = method_progs(s->skel, method, progs, links);
+	for (i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], true);
+	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
 	configure(s);
 	kernel_btf_release();
 	err = nvmetrace_bpf__load(s->skel);
-	if (err)
-		goto fail;
+	if (err) {
+		session_close(s);
+		return err;
+	}
+	return 0;
+}
+
+/* Attach the loaded programs of method. On failure none of them stays
+ * attached (the session stays loaded) and a negative errno is returned.
+ */
+static int session_attach(struct session *s, enum attach_mode method)
+{
+	struct bpf_program *progs[MAX_PROGS];
+	struct bpf_link **links[MAX_PROGS];
+	int i, n, err;
+
+	n = method_progs(s->skel, method, progs, links);
 	for (i = 0; i < n; i++) {
 		/* block:block_rq_insert only sharpens who submitted. */
 		if (progs[i] == s->skel->progs.nvmetrace_rt_ins) {
@@ -294,14 +316,15 @@ static int session_attach(struct session *s, enum attach_mode method)
 		*links[i] = bpf_program__attach(progs[i]);
 		if (!*links[i]) {
 			err = -errno;
-			goto fail;
+			while (i--) {
+				bpf_link__destroy(*links[i]);
+				*links[i] = NULL;
+			}
+			return err ? err : -EINVAL;
 		}
 	}
 	s->method = method;
 	return 0;
-fail:
-	session_close(s);
-	return err ? err : -EINVAL;
 }
 
 static const char *errstr(int err)
@@ -385,6 +408,11 @@ static int session_start(struct session *s)
 {
 	enum attach_mode btf_m = env.all ? ATTACH_TP_BTF : ATTACH_FENTRY;
 	enum attach_mode plain_m = env.all ? ATTACH_RAW_TP : ATTACH_KPROBE;
+	/* fentry loads but may not attach (trampolines took at most 6
+	 * arguments before Linux 6.6): load the kprobes with it. tp_btf
+	 * attaches wherever it loads.
+	 */
+	enum attach_mode also = env.attach == ATTACH_AUTO && !env.all ? plain_m : ATTACH_AUTO;
 	char why[256] = "";
 	int err;
 
@@ -393,8 +421,9 @@ static int session_start(struct session *s)
 			err = -ESRCH;	/* don't let libbpf fail noisily */
 		else if (s->module[0] && !have_sys_admin())
 			err = -EPERM;	/* attach_btf_obj_fd: a module BTF by id */
-		else
-			err = session_attach(s, btf_m);
+		else if (!(err = session_load(s, btf_m, also)) &&
+			 (err = session_attach(s, btf_m)) && also == ATTACH_AUTO)
+			session_close(s);
 		if (!err) {
 			if (env.verbose)
 				fprintf(stderr, "nvmetrace: attached to %s by %s\n",
@@ -402,8 +431,10 @@ static int session_start(struct session *s)
 			return 0;
 		}
 		/* A signal while trying: stop before the next attempt. */
-		if (exiting)
+		if (exiting) {
+			session_close(s);
 			return 0;
+		}
 		/* Finding the reason reads BTF again: only when it is shown. */
 		if (env.verbose || env.attach == btf_m)
 			btf_method_reason(s, btf_m, err, why, sizeof(why));
@@ -413,7 +444,10 @@ static int session_start(struct session *s)
 			return 1;
 		}
 	}
-	err = session_attach(s, plain_m);
+	/* Loaded with the first method's programs, or on its own. */
+	err = s->skel ? 0 : session_load(s, plain_m, ATTACH_AUTO);
+	if (!err && (err = session_attach(s, plain_m)))
+		session_close(s);
 	if (err)
 		return attach_error(err, attach_mode_name(plain_m), s->target);
 	if (env.verbose) {
@@ -432,7 +466,11 @@ static int find_driver(struct session *s)
 {
 	if (!env.all) {
 		s->target = SUBMIT_FUNC;
-		if (!ksym_find(SUBMIT_FUNC, true, s->module)) {
+		/* BTF answers where kallsyms would take a second under
+		 * emulation; kallsyms where there is no BTF for the driver.
+		 */
+		if (!kernel_btf_home(SUBMIT_FUNC, BTF_KIND_FUNC, s->module) &&
+		    !ksym_find(SUBMIT_FUNC, true, s->module)) {
 			fprintf(stderr, "nvmetrace: %s not found: is the nvme driver loaded?\n",
 				SUBMIT_FUNC);
 			return 1;
@@ -440,7 +478,8 @@ static int find_driver(struct session *s)
 		return 0;
 	}
 	s->target = "nvme:nvme_setup_cmd/nvme_complete_rq";
-	if (!ksym_find("__tracepoint_nvme_setup_cmd", false, s->module)) {
+	if (!kernel_btf_home("btf_trace_nvme_setup_cmd", BTF_KIND_TYPEDEF, s->module) &&
+	    !ksym_find("__tracepoint_nvme_setup_cmd", false, s->module)) {
 		fprintf(stderr, "nvmetrace: tracepoint nvme:nvme_setup_cmd not found: "
 			"is the nvme driver loaded?\n");
 		return 1;
