@@ -79,21 +79,21 @@ wait_exit() {
 	fi
 }
 
-# watchdog SECONDS STEP: if the step's commands are still running after
-# SECONDS, say so on the results port, show what each process is doing
-# (state, wait channel, kernel stack) and the kernel's last messages, and
-# kill the step's tools, so that a hang fails the step instead of the whole
-# guest timing out silently. unwatch cancels it.
+# watchdog SECONDS STEP: if step STEP is still running after SECONDS, say so
+# on the results port, show what the suite's shell (pid 1) and each tool is
+# doing (state, wait channel, kernel stack) and the kernel's last messages,
+# and kill the tools, so that a hang fails with its cause on the console
+# instead of the whole guest timing out silently. unwatch cancels it.
 watchdog() {
 	(
 		sleep $1
-		echo "FAIL $KERNEL $2: still running after $1 s (watchdog)" >$RESULTS
+		echo "FAIL $KERNEL $2: still running after $1 s (watchdog; the console has what each process was doing)" >$RESULTS
 		echo "---- watchdog: $2 still running after $1 s"
 		for p in /proc/[0-9]*; do
 			st=$(awk '/^State:/ { print $2 }' $p/status 2>/dev/null)
 			comm=$(cat $p/comm 2>/dev/null)
-			case "$st:$comm" in
-			D:*|*:nvmetrace|*:nvme|*:dd)
+			case "${p#/proc/}:$st:$comm" in
+			1:*|*:D:*|*:nvmetrace|*:nvme|*:dd|*:nvme-storm)
 				echo "-- ${p#/proc/} $comm state=$st wchan=$(cat $p/wchan 2>/dev/null)"
 				echo "   cmdline: $(tr '\0' ' ' <$p/cmdline 2>/dev/null)"
 				sed 's/^/   /' $p/stack 2>/dev/null ;;
@@ -101,8 +101,8 @@ watchdog() {
 		done
 		for q in /sys/block/nvme*/inflight; do echo "-- $q: $(cat $q)"; done
 		echo "-- dmesg"; dmesg | tail -n 40
-		echo "---- watchdog: killing nvme and dd"
-		killall -9 nvme dd 2>/dev/null
+		echo "---- watchdog: killing the tools"
+		killall -9 nvme dd nvme-storm nvmetrace 2>/dev/null
 	) &
 	WATCHDOG=$!
 }
@@ -277,14 +277,12 @@ t_reset() {
 	bg reset -a -j
 	bg_wait_attached
 	slow_reads 3 $D1
-	watchdog 120 "reset: nvme reset, id-ctrl and the in-flight reads"
 	mark "nvme reset /dev/$C1"
 	nvme reset /dev/$C1
 	rc=$?
 	run_cmd nvme id-ctrl /dev/$C1
 	after_pid=$LAST_PID
 	for p in $DDS; do wait $p; done
-	unwatch
 	stop_bg reset
 	tp_off
 	echo "---- reset"; cat /tmp/reset.out; grep -v '^libbpf: ' /tmp/reset.err
@@ -342,12 +340,10 @@ t_unplug() {
 	ptpid=$!
 	sleep 1
 	mark "device_del nvme2"
-	watchdog 120 "unplug: the reads in flight at the removal"
 	device_del nvme2 $C2
 	for p in $DDS; do wait $p; done
 	wait $ptpid
 	ptrc=$?
-	unwatch
 	gone_exit unplug_disk $D2
 	nvme_btf && gone_exit unplug_ctrl $C2
 	run_cmd nvme id-ctrl /dev/$C0
@@ -682,6 +678,11 @@ t_lockdown() {
 for t in signals ringbuf reset privileges data soak unplug conditions last lockdown; do
 	want $t || continue
 	echo "==== $t at $(cut -d' ' -f1 /proc/uptime) s"
+	# A step takes seconds (the soak, its length more): 240 s is a hang.
+	limit=240
+	[ $t = soak ] && limit=$((240 + ${SOAK:-45}))
+	watchdog $limit "$t"
 	t_$t
+	unwatch
 done
 echo "==== end at $(cut -d' ' -f1 /proc/uptime) s"
