@@ -388,8 +388,8 @@ int nvmetrace_fx(void *ctx)
  *    backported to stable kernels such as Debian's 5.10): retries @16,
  *    flags @17, status @18;
  *  - with it: genctr @16, retries @17, flags @18, status @20.
- * A command id above 0xfff can only carry a generation counter (tags are
- * below 4096), so the first such id seen selects the second layout.
+ * The first setup that shows a generation counter (detect_genctr()) selects
+ * the second layout for the rest of the session.
  */
 #define NVME_REQ_OLD_RESULT	8
 #define NVME_REQ_OLD_RETRIES	16
@@ -401,6 +401,22 @@ static __always_inline void *nvme_req(struct request *req)
 {
 	/* The driver's per-request data follows struct request. */
 	return (void *)req + bpf_core_type_size(struct request);
+}
+
+/* At setup, which layout: a command id above 0xfff, or a byte at offset 16
+ * that is a generation counter: its low 4 bits are the command id's top 4
+ * (nvme_cid()), and it is 16 or more. Without the counter that byte is the
+ * retry count, which setup has just cleared (a requeued command keeps it,
+ * a handful at most). Left undecided (counter 0: one use of a tag in 256),
+ * the first layout is read.
+ */
+static __always_inline void detect_genctr(struct request *req, const struct nvmetrace_record *r)
+{
+	__u8 b16 = 0, top = r->sqe[3] >> 4;
+
+	bpf_probe_read_kernel(&b16, 1, nvme_req(req) + NVME_REQ_OLD_RETRIES);
+	if (top || (b16 >= 16 && (b16 & 0xf) == top))
+		seen_genctr = 1;
 }
 
 /* Where the request goes. btf (a constant: tp_btf, not raw_tp): req is a
@@ -487,8 +503,8 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 	read_sqe(r, cmd);
 	/* Until completion, result holds where the SQE is (see on_complete). */
 	r->result = (__u64)cmd;
-	if (r->sqe[3] >= 0x10)		/* command id > 0xfff: see above */
-		seen_genctr = 1;
+	if (!bpf_core_type_exists(struct nvme_request) && !seen_genctr)
+		detect_genctr(req, r);
 	request_where(req, r, btf);
 	if (!keep_submission(r)) {
 		/* A requeued command may have been kept before. */
