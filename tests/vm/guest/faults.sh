@@ -505,10 +505,12 @@ t_data() {
 	# it is (the payload file itself).
 	check "data: the search finds the marker where it is" "" grep -Fq "$marker" /tmp/secret.512
 	tail=${marker#NVMETRACE-SECRET-????????}
+	# (-e: the part begins with the uuid's "-")
+	check "data: the search finds part of the marker where it is" "" grep -Fq -e "$tail" /tmp/secret.512
 	for f in /tmp/data.nvmt /tmp/data_j.out /tmp/data_p.out; do
 		check "data: no payload byte in $f" "the marker is in it" sh -c "! grep -Fq NVMETRACE-SECRET $f"
 		# Part of the marker, in case a record cut it.
-		check "data: no part of the payload in $f" "" sh -c "! grep -Fq $tail $f"
+		check "data: no part of the payload in $f" "" sh -c "! grep -Fq -e '$tail' $f"
 		check "data: $f has records" "" [ -s $f ]
 	done
 	check "data: capture file mode 0600" "$(ls -l /tmp/data.nvmt)" \
