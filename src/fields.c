@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <nvme/types.h>
+#include "digits.h"
 #include "fields.h"
 
 #define BITS(v, hi, lo) (((uint64_t)(v) >> (lo)) & ((1ull << ((hi) - (lo) + 1)) - 1))
@@ -817,23 +818,17 @@ void nvme_sqe_fields(const struct nvme_sqe *sqe, enum nvme_qtype qtype,
 }
 
 /* Digits of v ending at end[20], decimal or hex; returns where they
- * start. Two loops: a constant divisor is a multiply, a variable one a
- * division per digit.
+ * start.
  */
 static char *digits(char end[20], uint64_t v, bool hex)
 {
-	static const char xdigit[] = "0123456789abcdef";
 	char *p = end + 20;
 
-	if (hex) {
-		do
-			*--p = xdigit[v & 0xf];
-		while (v >>= 4);
-	} else {
-		do
-			*--p = (char)('0' + v % 10);
-		while (v /= 10);
-	}
+	if (!hex)
+		return u64_digits_back(p, v);
+	do
+		*--p = "0123456789abcdef"[v & 0xf];
+	while (v >>= 4);
 	return p;
 }
 
@@ -851,7 +846,7 @@ static char *append(char *p, const char *s, size_t n, size_t max)
  * snprintf: replay formats millions of fields a second. The caps are the
  * sizes of the snprintf buffers this replaced (31 and 159 characters).
  */
-static size_t format_field(const struct nvme_field *f, char *out)
+static size_t format_field_capped(const struct nvme_field *f, char *out)
 {
 	char d[20], val[64], *v = val, *e, *p = out, *q;
 
@@ -878,6 +873,49 @@ static size_t format_field(const struct nvme_field *f, char *out)
 		p = append(p, q, (size_t)(d + 20 - q), sizeof(d));
 		memcpy(p, " B)", 3);
 		p += 3;
+	}
+	return (size_t)(p - out);
+}
+
+/* The same, straight into out where no cap applies (every field the
+ * decoders make: short keys and names), else format_field_capped().
+ */
+static size_t format_field(const struct nvme_field *f, char *out)
+{
+	bool hex = f->kind == NVME_FIELD_HEX;
+	size_t kn = strlen(f->key), vn = 0, nn = 0, n;
+	char *p = out;
+
+	if (f->kind != NVME_FIELD_FLAG)
+		vn = 1 + (hex ? (f->value ? 2 : 0) + hex_len(f->value) : u64_len(f->value));
+	if (f->name)
+		nn = strlen(f->name);
+	if (kn + vn > 31 || nn + 3 > 159)
+		return format_field_capped(f, out);
+	memcpy(p, f->key, kn);
+	p += kn;
+	if (f->kind != NVME_FIELD_FLAG) {
+		*p++ = '=';
+		if (!hex) {
+			p += u64_write(p, f->value);
+		} else {
+			if (f->value) {
+				memcpy(p, "0x", 2);
+				p += 2;
+			}
+			p += hex_write(p, f->value);
+		}
+	}
+	if (f->name) {
+		memcpy(p, " (", 2);
+		memcpy(p + 2, f->name, nn);
+		p[2 + nn] = ')';
+		p += 3 + nn;
+	} else if (f->bytes >= 0) {
+		memcpy(p, " (", 2);
+		n = u64_write(p + 2, (uint64_t)f->bytes);
+		memcpy(p + 2 + n, " B)", 3);
+		p += 5 + n;
 	}
 	return (size_t)(p - out);
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "capture.h"
 #include "decode.h"
+#include "digits.h"
 #include "fields.h"
 #include "kernel.h"
 #include "names.h"
@@ -36,101 +37,13 @@ void output_ctx_init_clock(struct output_ctx *ctx)
  */
 #define EXACT_NS_LIMIT	(1ull << 50)
 
-/* Digits of v, ending at end[20] / end[16]; returns where they start.
- * Decimal goes two digits a step: half the multiplications.
- */
-static const char pairs[201] =
-	"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
-	"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
-
-/* Digits from p backwards, two at a time; p is where the last one ends. */
-static inline __attribute__((always_inline)) char *digits_back(char *p, uint64_t v)
-{
-	while (v >= 100) {
-		p -= 2;
-		memcpy(p, pairs + v % 100 * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + v * 2, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
-
-/* How many decimal digits v has. */
-static inline __attribute__((always_inline)) size_t u64_len(uint64_t v)
-{
-	size_t n = 1;
-
-	for (uint64_t t = 10; v >= t; t *= 10)
-		if (++n == 20)
-			break;
-	return n;
-}
-
-/* v in decimal at out, no terminator; returns the length. Written in
- * place: building the digits elsewhere and copying them cost a stalled
- * store-to-load forwarding per number.
- */
-static inline __attribute__((always_inline)) size_t u64_write(char *out, uint64_t v)
-{
-	size_t n = u64_len(v);
-
-	digits_back(out + n, v);
-	return n;
-}
-
-/* v in hex (lower case, no prefix) at out; returns the length. */
-static inline __attribute__((always_inline)) size_t hex_write(char *out, uint64_t v)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = v ? (size_t)(67 - __builtin_clzll(v)) / 4 : 1;
-	char *p = out + n;
-
-	do
-		*--p = hex[v & 0xf];
-	while (v >>= 4);
-	return n;
-}
-
-/* v's digits ending at end + 20; returns where they start. */
-static char *u64_digits(char end[20], uint64_t v)
-{
-	return digits_back(end + 20, v);
-}
-
-static char *hex_digits(char end[16], uint64_t v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *p = end + 16;
-
-	do
-		*--p = hex[v & 0xf];
-	while (v >>= 4);
-	return p;
-}
-
-/* "%0*llu": v with at least width digits. Returns the length. */
-static size_t put_u64_padded(char *out, uint64_t v, size_t width)
-{
-	char d[20], *p = u64_digits(d, v);
-	size_t n = (size_t)(d + 20 - p), pad = n < width ? width - n : 0;
-
-	memset(out, '0', pad);
-	memcpy(out + pad, p, n);
-	return pad + n;
-}
-
 /* "%.<decimals>f" of ns / unit_ns, where step_ns = unit_ns / 10^decimals:
  * rounded to nearest in integers. Returns 0 where that could differ from
  * printf (an exact tie, which printf rounds on the binary value; or a
  * count too large).
  */
-static size_t put_fixed(char *out, uint64_t ns, uint64_t unit_ns, uint64_t step_ns,
-			size_t decimals)
+static inline __attribute__((always_inline)) size_t
+put_fixed(char *out, uint64_t ns, uint64_t unit_ns, uint64_t step_ns, size_t decimals)
 {
 	uint64_t steps = ns / step_ns, rem = ns % step_ns, per_unit = unit_ns / step_ns;
 	size_t n;
@@ -139,9 +52,9 @@ static size_t put_fixed(char *out, uint64_t ns, uint64_t unit_ns, uint64_t step_
 		return 0;
 	if (rem * 2 > step_ns)
 		steps++;
-	n = put_u64_padded(out, steps / per_unit, 1);
+	n = u64_write(out, steps / per_unit);
 	out[n++] = '.';
-	return n + put_u64_padded(out + n, steps % per_unit, decimals);
+	return n + u64_write_zeros(out + n, steps % per_unit, decimals);
 }
 
 /* "%.1f" (tenths) or "%.3f" of ns / 1000.0: microseconds. */
@@ -149,6 +62,22 @@ static size_t format_us(char out[32], uint64_t ns, bool tenths)
 {
 	size_t n = tenths ? put_fixed(out, ns, 1000, 100, 1) : put_fixed(out, ns, 1000, 1, 3);
 
+	if (!n && tenths && ns < EXACT_NS_LIMIT) {
+		/* A tie, ns ending in 50: printf rounds the double ns / 1000.0,
+		 * a little above or below the tie. A long double holds that
+		 * double times 1000 exactly (53 + 10 bits), so compare.
+		 */
+		double d = (double)ns / 1000.0;
+		long double back = (long double)d * 1000;
+		uint64_t tenth = ns / 100;
+
+		if (back != (long double)ns) {
+			tenth += back > (long double)ns;
+			n = u64_write(out, tenth / 10);
+			out[n++] = '.';
+			out[n++] = (char)('0' + tenth % 10);
+		}
+	}
 	if (!n)
 		n = (size_t)snprintf(out, 32, tenths ? "%.1f" : "%.3f", ns / 1000.0);
 	return n;
@@ -255,7 +184,7 @@ static size_t format_time_fast(char out[64], uint64_t ts_ns, const struct output
 			return c->n;
 		n = c->n;
 		out[n++] = '.';
-		n += put_u64_padded(out + n, (uint64_t)(real % 1000000000LL) / 1000, 6);
+		n += u64_write_zeros(out + n, (uint64_t)(real % 1000000000LL) / 1000, 6);
 		memcpy(out + n, c->zone, c->zone_n);
 		return n + c->zone_n;
 	case TIME_REL:
@@ -268,21 +197,29 @@ static size_t format_time_fast(char out[64], uint64_t ts_ns, const struct output
 		m = put_fixed(out + n, delta, 1000000000ull, 1000, 6);
 		return m ? n + m : 0;
 	case TIME_NS:
-		return put_u64_padded(out, ts_ns, 1);
+		return u64_write(out, ts_ns);
 	}
 	return 0;
 }
 
-void output_format_time(char *buf, size_t len, uint64_t ts_ns,
-			const struct output_ctx *ctx)
+size_t output_format_time(char *buf, size_t len, uint64_t ts_ns,
+			  const struct output_ctx *ctx)
 {
 	char tmp[64];
-	size_t n = format_time_fast(tmp, ts_ns, ctx);
+	size_t n;
 
-	if (n)
-		copy_out(buf, len, tmp, n);
-	else
+	/* Room for any fast result: straight into buf. */
+	if (len >= sizeof(tmp) && (n = format_time_fast(buf, ts_ns, ctx))) {
+		buf[n] = '\0';
+		return n;
+	}
+	n = format_time_fast(tmp, ts_ns, ctx);
+	if (!n) {
 		format_time_slow(buf, len, ts_ns, ctx);
+		return len ? strlen(buf) : 0;
+	}
+	copy_out(buf, len, tmp, n);
+	return n < len ? n : len ? len - 1 : 0;
 }
 
 /* A record's line is built here and handed to stdio in one fwrite. The
@@ -355,47 +292,60 @@ static ALWAYS_INLINE void put_bool(struct line *l, bool v)
 		put_lit(l, "false");
 }
 
-/* "%-*s": s, then spaces up to width. */
-static ALWAYS_INLINE void put_col(struct line *l, const char *s, size_t n, size_t width)
-{
-	put_mem(l, s, n);
-	if (n < width) {
-		memset(line_room(l, width - n), ' ', width - n);
-		l->n += width - n;
-	}
-}
-
-/* "%-*u" and "%-*x" for widths up to 16: the digits in place, then a
- * fixed 16 spaces (no call); only up to the width is kept.
- */
-static ALWAYS_INLINE void put_col_u64(struct line *l, uint64_t v, size_t width)
-{
-	char *out = line_room(l, 20 + 16);
-	size_t n = u64_write(out, v);
-
-	memset(out + n, ' ', 16);
-	l->n += n < width ? width : n;
-}
-
-static ALWAYS_INLINE void put_col_hex(struct line *l, uint64_t v, size_t width)
-{
-	char *out = line_room(l, 16 + 16);
-	size_t n = hex_write(out, v);
-
-	memset(out + n, ' ', 16);
-	l->n += n < width ? width : n;
-}
-
 /* The kernel's comm, or a capture file's disk name, may hold anything;
  * keep a table row one line. out holds max + 1 bytes.
  */
-static void printable(char *out, const char *s, int max)
+static size_t printable(char *out, const char *s, int max)
 {
 	int i;
 
 	for (i = 0; i < max && s[i]; i++)
 		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
 	out[i] = '\0';
+	return (size_t)i;
+}
+
+/* Whether any of the 8 bytes in x is outside '!'..'~' (exact: the
+ * bit tricks of "Bit Twiddling Hacks", hasless and hasmore).
+ */
+static ALWAYS_INLINE bool word_unprintable(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+
+	return ((x - ones * '!') & ~x & high) || (((x + ones) | x) & high);
+}
+
+/* printable() of a NUL-padded name of size bytes (16 or 32) into out
+ * (size + 1 bytes): a word at a time, and no loop over the bytes when
+ * they are all printable (nearly always). Returns the length.
+ */
+static ALWAYS_INLINE size_t copy_printable(char *out, const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+	bool bad = false;
+	char t[32];
+	uint64_t w;
+
+	memcpy(t, s, size);
+	memset(t + n, '!', size - n);	/* printable, for the test */
+	for (size_t i = 0; i < size; i += 8) {
+		memcpy(&w, t + i, sizeof(w));
+		bad |= word_unprintable(w);
+	}
+	if (bad)
+		return printable(out, s, (int)size);
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return n;
+}
+
+/* The comm column: "%-16s" of printable(comm). */
+static ALWAYS_INLINE char *comm_col(char *out, const char *comm)
+{
+	size_t n = copy_printable(out, comm, NVMETRACE_COMM_LEN);
+
+	memset(out + n, ' ', NVMETRACE_COMM_LEN - n);
+	return out + NVMETRACE_COMM_LEN;
 }
 
 /* Opcodes mean different commands on admin and I/O queues. */
@@ -418,8 +368,8 @@ static void format_status_name(char *buf, size_t len, const struct nvmetrace_rec
 }
 
 /* "Identify cns=0x1 (Identify Controller) -> Invalid Field in Command, DNR" */
-static void format_details(char *buf, size_t len, const struct nvmetrace_record *r,
-			   const struct nvme_sqe *sqe)
+static size_t format_details(char *buf, size_t len, const struct nvmetrace_record *r,
+			     const struct nvme_sqe *sqe)
 {
 	const char *name = nvme_opcode_name(record_qtype(r), sqe->opcode);
 	struct nvme_fields fields;
@@ -437,43 +387,50 @@ static void format_details(char *buf, size_t len, const struct nvmetrace_record 
 	}
 	if (n + 4 < len && (r->flags & NVMETRACE_F_COMPLETED) && r->status > 0) {
 		n += (size_t)snprintf(buf + n, len - n, " -> ");
-		if (n < len)
+		if (n < len) {
 			format_status_name(buf + n, len - n, r);
+			n += strlen(buf + n);
+		}
 	}
+	/* What is in buf: snprintf semantics counted what did not fit. */
+	return n < len ? n : len - 1;
 }
 
-/* "%#x" of a non-zero value. */
-static void format_hex(char *buf, size_t len, uint64_t v)
+/* The STATUS column at out (room for 24 bytes); returns its length. */
+static size_t format_status(char out[24], const struct nvmetrace_record *r)
 {
-	char d[18], *p = hex_digits(d + 2, v);
-
-	*--p = 'x';
-	*--p = '0';
-	copy_out(buf, len, p, (size_t)(d + 18 - p));
+	if (r->flags & NVMETRACE_F_INFLIGHT) {
+		memcpy(out, "inflight", 8);
+		return 8;
+	}
+	if (r->flags & NVMETRACE_F_REQUEUED) {
+		memcpy(out, "requeued", 8);
+		return 8;
+	}
+	if (r->status < 0) {
+		snprintf(out, 24, "%s", errno_name(r->status));
+		return strlen(out);
+	}
+	if (r->status == 0) {
+		*out = '0';
+		return 1;
+	}
+	/* "%#x" of a positive status: at most 0x and 8 digits. */
+	memcpy(out, "0x", 2);
+	return 2 + hex_write(out + 2, (unsigned)r->status);
 }
 
-static void format_status(char *buf, size_t len, const struct nvmetrace_record *r)
-{
-	if (r->flags & NVMETRACE_F_INFLIGHT)
-		snprintf(buf, len, "inflight");
-	else if (r->flags & NVMETRACE_F_REQUEUED)
-		snprintf(buf, len, "requeued");
-	else if (r->status < 0)
-		snprintf(buf, len, "%s", errno_name(r->status));
-	else if (r->status == 0)
-		copy_out(buf, len, "0", 1);
-	else
-		format_hex(buf, len, (unsigned)r->status);
-}
-
-static void format_device(char *buf, size_t len, const struct nvmetrace_record *r)
+/* The DEVICE column at out (room for 40 bytes); returns its length. */
+static size_t format_device(char out[40], const struct nvmetrace_record *r)
 {
 	if (r->disk[0])
-		printable(buf, r->disk, len > NVMETRACE_DISK_LEN ? NVMETRACE_DISK_LEN : (int)len - 1);
-	else if (r->flags & NVMETRACE_F_CTRL)
-		snprintf(buf, len, "nvme%d", r->ctrl);
-	else
-		snprintf(buf, len, "?");
+		return copy_printable(out, r->disk, NVMETRACE_DISK_LEN);
+	if (r->flags & NVMETRACE_F_CTRL) {
+		memcpy(out, "nvme", 4);
+		return (size_t)snprintf(out + 4, 36, "%d", r->ctrl) + 4;
+	}
+	*out = '?';
+	return 1;
 }
 
 /* ---- table ---------------------------------------------------------------- */
@@ -495,55 +452,62 @@ static void table_header(FILE *f, const struct output_ctx *ctx)
 
 #define DETAILS_MAX	512
 
+/* width - n spaces after n bytes at p, for width <= 16 (one store, no
+ * call); returns the end of the column.
+ */
+static ALWAYS_INLINE char *pad_col(char *p, size_t n, size_t width)
+{
+	memset(p + n, ' ', 16);
+	return p + (n < width ? width : n);
+}
+
 static void table_record(FILE *f, const struct nvmetrace_record *r,
 			 const struct output_ctx *ctx)
 {
-	char comm[NVMETRACE_COMM_LEN + 1], ts[48], status[24], lat[32], dev[40];
-	char *details;
+	/* Every column's most (time 63, comm 16, five numbers, status 23,
+	 * latency 31, device 32, DETAILS_MAX) and the stores past a
+	 * column's end (pad_col, hex_write) fit with room to spare.
+	 */
+	char row[1024], lat[32], *p = row;
 	struct nvme_sqe sqe;
-	struct line l;
 	size_t n;
 
 	/* SEED_ROW, then " %-10s %-3u" with -a, then " %s\n". */
-	line_init(&l, f);
-	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
-	printable(comm, r->comm, NVMETRACE_COMM_LEN);
 	nvme_sqe_decode(r->sqe, &sqe);
-	format_status(status, sizeof(status), r);
-	put_col(&l, ts, strlen(ts), 8);
-	put_ch(&l, ' ');
-	put_col(&l, comm, strlen(comm), 16);
-	put_ch(&l, ' ');
-	put_col_u64(&l, r->pid, 7);
-	put_ch(&l, ' ');
-	put_col_hex(&l, sqe.opcode, 6);
-	put_ch(&l, ' ');
-	put_col_hex(&l, sqe.command_id, 10);
-	put_ch(&l, ' ');
-	put_col_hex(&l, sqe.nsid, 8);
-	put_ch(&l, ' ');
-	put_col_hex(&l, sqe.cdw10, 8);
-	put_ch(&l, ' ');
-	put_col(&l, status, strlen(status), 8);
-	put_ch(&l, ' ');
+	n = output_format_time(p, 64, r->ts_ns, ctx);
+	p = pad_col(p, n, 8);
+	*p++ = ' ';
+	p = comm_col(p, r->comm);
+	*p++ = ' ';
+	p = pad_col(p, u64_write(p, r->pid), 7);
+	*p++ = ' ';
+	p = pad_col(p, hex_write(p, sqe.opcode), 6);
+	*p++ = ' ';
+	p = pad_col(p, hex_write(p, sqe.command_id), 10);
+	*p++ = ' ';
+	p = pad_col(p, hex_write(p, sqe.nsid), 8);
+	*p++ = ' ';
+	p = pad_col(p, hex_write(p, sqe.cdw10), 8);
+	*p++ = ' ';
+	p = pad_col(p, format_status(p, r), 8);
+	*p++ = ' ';
 	n = format_us(lat, r->latency_ns, true);
-	if (n < 10)	/* "%10s" */
-		put_col(&l, "", 0, 10 - n);
-	put_mem(&l, lat, n);
-	if (ctx->all) {
-		format_device(dev, sizeof(dev), r);
-		put_ch(&l, ' ');
-		put_col(&l, dev, strlen(dev), 10);
-		put_ch(&l, ' ');
-		put_col_u64(&l, r->qid, 3);
+	if (n < 10) {	/* "%10s" */
+		memset(p, ' ', 10 - n);
+		p += 10 - n;
 	}
-	/* DETAILS formatted in place (up to 511 bytes), not copied. */
-	put_ch(&l, ' ');
-	details = line_room(&l, DETAILS_MAX);
-	format_details(details, DETAILS_MAX, r, &sqe);
-	l.n += strnlen(details, DETAILS_MAX - 1);
-	put_ch(&l, '\n');
-	line_flush(&l);
+	memcpy(p, lat, n);
+	p += n;
+	if (ctx->all) {
+		*p++ = ' ';
+		p = pad_col(p, format_device(p, r), 10);
+		*p++ = ' ';
+		p = pad_col(p, u64_write(p, r->qid), 3);
+	}
+	*p++ = ' ';
+	p += format_details(p, DETAILS_MAX, r, &sqe);
+	*p++ = '\n';
+	fwrite_unlocked(row, 1, (size_t)(p - row), f);
 }
 
 const struct output output_table = {

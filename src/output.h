@@ -32,9 +32,11 @@ struct output {
 extern const struct output output_table;
 extern const struct output output_json;
 
-/* Format the record's timestamp in the context's style. */
-void output_format_time(char *buf, size_t len, uint64_t ts_ns,
-			const struct output_ctx *ctx);
+/* Format the record's timestamp in the context's style into buf (len
+ * bytes, snprintf's truncation); returns the length written.
+ */
+size_t output_format_time(char *buf, size_t len, uint64_t ts_ns,
+			  const struct output_ctx *ctx);
 
 
 /* Where records go: a printing backend on stdout, or a capture file (-w). */
