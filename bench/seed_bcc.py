@@ -7,6 +7,7 @@
 # command. Written for the benchmark after the seeds' description; it is the
 # alternative nvmetrace is measured against, not part of nvmetrace.
 from time import strftime
+import signal
 import sys
 
 from bcc import BPF
@@ -85,11 +86,22 @@ print("%-9s %-9s %-7s %-8s %-12s %-6s %-6s" % (
 	"TIME", "COMM", "PID", "OPCODE", "COMMAND-ID", "NSID", "CDW10"))
 sys.stdout.flush()
 b["events"].open_perf_buffer(on_event, page_cnt=64, lost_cb=on_lost)
+# SIGINT sets a flag the loop checks: a KeyboardInterrupt raised while
+# perf_buffer_poll() is in a Python callback (nearly always, under load) is
+# printed and dropped by ctypes, and the script ran on until killed.
+stopping = False
+
+
+def on_stop(signum, frame):
+	global stopping
+	stopping = True
+
+
+signal.signal(signal.SIGINT, on_stop)
+signal.signal(signal.SIGTERM, on_stop)
 try:
-	while True:
+	while not stopping:
 		b.perf_buffer_poll(timeout=1000)
-except KeyboardInterrupt:
-	pass
 finally:
 	sys.stdout.flush()
 	print("lost %d events" % lost, file=sys.stderr)
