@@ -312,9 +312,8 @@ def main():
           f"({os.cpu_count()} host cores). The VM is QEMU TCG (no KVM) with "
           "its emulated NVMe controller, so absolute rates are low and the "
           "ratios are what carry over; every figure comes from the same boot. "
-          "Unless the command says BENCH_TCG_THREAD=multi, TCG runs the guest's "
-          "two vCPUs in turn on one host thread: a tracer's user-space work is "
-          "paid for by the workload, as on a busy machine.\n")
+          "TCG runs each of the guest's two vCPUs on a host thread of its own "
+          "(unless the command says BENCH_TCG_THREAD=single).\n")
     print(f"Guest: {info}\n")
     print("Reading the figures: under TCG an untraced run's rate varies by "
           "tens of percent from one run to the next (compare \"nvmetrace "
