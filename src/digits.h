@@ -84,6 +84,15 @@ DIGITS_INLINE size_t hex_len(uint64_t v)
 	return v ? (size_t)(67 - __builtin_clzll(v)) / 4 : 1;
 }
 
+/* v's hex digits (lower case) backwards from p; returns where they start. */
+DIGITS_INLINE char *hex_digits_back(char *p, uint64_t v)
+{
+	do
+		*--p = "0123456789abcdef"[v & 0xf];
+	while (v >>= 4);
+	return p;
+}
+
 /* v in hex (lower case, no prefix) at out; returns the length. Writes 8
  * bytes at out for values below 2^32 (a whole word, then only the digits
  * count): the caller's buffer has that room.
@@ -93,11 +102,7 @@ DIGITS_INLINE size_t hex_write(char *out, uint64_t v)
 	size_t n = hex_len(v);
 
 	if (v >> 32 || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
-		char *p = out + n;
-
-		do
-			*--p = "0123456789abcdef"[v & 0xf];
-		while (v >>= 4);
+		hex_digits_back(out + n, v);
 		return n;
 	}
 	/* One nibble a byte, least significant in the lowest byte... */

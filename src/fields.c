@@ -822,14 +822,7 @@ void nvme_sqe_fields(const struct nvme_sqe *sqe, enum nvme_qtype qtype,
  */
 static char *digits(char end[20], uint64_t v, bool hex)
 {
-	char *p = end + 20;
-
-	if (!hex)
-		return u64_digits_back(p, v);
-	do
-		*--p = "0123456789abcdef"[v & 0xf];
-	while (v >>= 4);
-	return p;
+	return hex ? hex_digits_back(end + 20, v) : u64_digits_back(end + 20, v);
 }
 
 /* Append s[0..n) capped at max bytes, as snprintf into a buffer of
