@@ -53,6 +53,8 @@ const volatile bool rq_insert_has_q = false;
  * the record (0: the kernel's default, a wakeup when the reader caught up).
  */
 const volatile __u64 wakeup_bytes = 0;
+/* nvmetrace_pairs' max_entries - 1. */
+const volatile __u32 pairs_mask = NVMETRACE_PAIRS - 1;
 
 /* ---- maps ------------------------------------------------------------------ */
 struct {
@@ -71,6 +73,20 @@ struct {
 	__type(key, __u64);
 	__type(value, struct nvmetrace_record);
 } nvmetrace_inflight SEC(".maps");
+
+/* The first place a command waits for its completion (-a, tp_btf): an
+ * entry chosen by the request's address, claimed with compare-and-swap and
+ * given back with an exchange (BPF atomics, Linux 5.12). No lock, no
+ * allocation: a hash map update and delete cost several times the rest of
+ * the setup program. A command whose entry another command holds goes to
+ * nvmetrace_inflight above. User space may resize it (a power of two).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NVMETRACE_PAIRS);
+	__type(key, __u32);
+	__type(value, struct nvmetrace_pair);
+} nvmetrace_pairs SEC(".maps");
 
 /* Who queued a request that the driver may dispatch from another context
  * (kblockd, requeue work): recorded at block:block_rq_insert, consumed at
@@ -143,6 +159,17 @@ __u64 lost_hist = 0;		/* histogram map full: command not counted */
  * CPU) that the second program took instead.
  */
 __u64 covered_completions = 0;
+/* At least the number of entries in nvmetrace_inflight (raised before an
+ * insert, lowered after a delete): while it is 0, neither setup nor
+ * completion needs to look there.
+ */
+__u64 hashed_inflight = 0;
+/* Commands paired through the hash map: by raw_tp, or by tp_btf when
+ * their pairing table entry was taken (reported by -v).
+ */
+__u64 hashed_total = 0;
+/* Likewise for nvmetrace_submitters (LRU evictions are not subtracted). */
+__u64 submitters_live = 0;
 
 /* ---- helpers ------------------------------------------------------------------- */
 static __always_inline struct nvmetrace_record *scratch(void)
@@ -461,42 +488,131 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
  * controller reset or removal was under way) and it is being sent anew with
  * a new command id, so the earlier setup never completes. Report it as
  * requeued (in -H/-S mode too, where -S counts them: they are rare).
- * Returns whether there was one.
  */
-static __always_inline bool requeued(__u64 key, __u64 now)
+static __always_inline void report_requeued(struct nvmetrace_record *old, __u64 now)
 {
-	struct nvmetrace_record *old = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
-
-	if (!old)
-		return false;
 	old->latency_ns = now - old->ts_ns;
 	old->result = 0;
 	old->flags |= NVMETRACE_F_REQUEUED;
 	__sync_fetch_and_add(&replaced_inflight, 1);
 	emit(old);
+}
+
+/* An earlier setup of key in the hash map: reported as requeued, and
+ * removed if drop. Returns whether there was one.
+ */
+static __always_inline bool requeued(__u64 key, __u64 now, bool drop)
+{
+	struct nvmetrace_record *old;
+
+	if (!hashed_inflight)
+		return false;
+	old = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+	if (!old)
+		return false;
+	report_requeued(old, now);
+	if (drop && !bpf_map_delete_elem(&nvmetrace_inflight, &key))
+		__sync_fetch_and_add(&hashed_inflight, -1);
 	return true;
 }
 
-static __always_inline void on_setup(struct request *req, const void *cmd, bool btf)
+/* A request's address as a number: tp_btf hands a typed pointer, on which
+ * the verifier allows no arithmetic but the subtraction of another pointer
+ * (for programs allowed to see addresses, as these are). The other is a
+ * global's address, fixed for the session; the difference is never 0.
+ */
+__u64 pairs_anchor = 0;
+
+static __always_inline __u64 req_id(struct request *req)
 {
-	struct nvmetrace_record *r = scratch();
-	struct submitter *who;
-	__u64 key = (__u64)req;
+	__u64 id = (__u64)req;
+
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&pairs_anchor));
+	return id;
+}
+
+/* The pairing table's entry for a request id. */
+static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
+{
+	/* Fibonacci hashing: the product's high half mixes every bit of
+	 * the address (requests sit at a fixed stride).
+	 */
+	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & pairs_mask;
+
+	return bpf_map_lookup_elem(&nvmetrace_pairs, &i);
+}
+
+/* Give an entry of the pairing table back, after its record was read. */
+static __always_inline void pair_free(struct nvmetrace_pair *p)
+{
+	p->ready = 0;
+	/* An exchange, not a store: a full barrier, so no later claimant's
+	 * writes can pass the reads of the record before it.
+	 */
+	__sync_lock_test_and_set(&p->req, 0);
+}
+
+/* Keep r (built in scratch) in the hash map until its completion. */
+static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
+{
+	__sync_fetch_and_add(&hashed_total, 1);
+	/* Raised first: whoever finds the entry finds the count above 0. */
+	__sync_fetch_and_add(&hashed_inflight, 1);
+	if (!bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_NOEXIST))
+		return;
+	__sync_fetch_and_add(&hashed_inflight, -1);
+	/* An existing entry is a requeue: replaced in place. */
+	requeued(key, r->ts_ns, false);
+	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
+		__sync_fetch_and_add(&lost_inflight, 1);
+}
+
+/* pairs (a constant): use the pairing table (tp_btf programs only: raw_tp
+ * is the fallback for kernels whose verifier predates BPF atomics).
+ */
+static __always_inline void on_setup(struct request *req, const void *cmd, bool btf,
+				     bool pairs)
+{
+	struct nvmetrace_pair *p = NULL;
+	struct nvmetrace_record *r;
+	struct submitter *who = NULL;
+	__u64 key = (__u64)req, now, id;
 
 	/* tp_btf arguments are trusted_ptr_or_null on newer kernels (6.12):
 	 * no pointer arithmetic before a NULL check.
 	 */
-	if (!r || !req)
+	if (!req)
+		return;
+	now = bpf_ktime_get_ns();
+	if (pairs) {
+		id = req_id(req);
+		p = pair_of(id);
+		if (p) {
+			__u64 held = __sync_val_compare_and_swap(&p->req, 0, id);
+
+			if (held == id) {
+				/* Set up before, never completed. */
+				p->ready = 0;
+				report_requeued(&p->rec, now);
+			} else if (held) {
+				p = NULL;	/* another command's: the hash map */
+			}
+		}
+	}
+	r = p ? &p->rec : scratch();
+	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_REQUEST;
-	r->ts_ns = bpf_ktime_get_ns();
-	who = bpf_map_lookup_elem(&nvmetrace_submitters, &key);
+	r->ts_ns = now;
+	if (submitters_live)
+		who = bpf_map_lookup_elem(&nvmetrace_submitters, &key);
 	if (who) {
 		r->pid = who->pid;
 		r->tid = who->tid;
 		__builtin_memcpy(r->comm, who->comm, sizeof(r->comm));
-		bpf_map_delete_elem(&nvmetrace_submitters, &key);
+		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
+			__sync_fetch_and_add(&submitters_live, -1);
 	} else {
 		set_current(r);
 	}
@@ -507,30 +623,47 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		detect_genctr(req, r);
 	request_where(req, r, btf);
 	if (!keep_submission(r)) {
+		if (p)
+			pair_free(p);
 		/* A requeued command may have been kept before. */
-		if (requeued(key, r->ts_ns))
-			bpf_map_delete_elem(&nvmetrace_inflight, &key);
+		requeued(key, now, true);
 		return;
 	}
-	/* The common case costs one update; an existing entry is a requeue. */
-	if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_NOEXIST)) {
-		requeued(key, r->ts_ns);
-		if (bpf_map_update_elem(&nvmetrace_inflight, &key, r, BPF_ANY))
-			__sync_fetch_and_add(&lost_inflight, 1);
+	if (p) {
+		/* An earlier setup may wait in the hash map (its entry here
+		 * was taken then).
+		 */
+		requeued(key, now, true);
+		barrier();
+		p->ready = id;
+		return;
 	}
+	hash_put(key, r);
 }
 
-static __always_inline void on_complete(struct request *req, bool second)
+static __always_inline void on_complete(struct request *req, bool second, bool pairs)
 {
 	struct nvme_request *nr;
-	struct nvmetrace_record *r;
+	struct nvmetrace_record *r = NULL;
+	struct nvmetrace_pair *p = NULL;
 	__u64 key = (__u64)req;
 	__u16 status = 0;
 
 	if (!req)
 		return;
 	nr = nvme_req(req);
-	r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+	if (pairs) {
+		/* Only this command's completion gives its entry back. */
+		__u64 id = req_id(req);
+
+		p = pair_of(id);
+		if (p && p->req == id)
+			r = &p->rec;
+		else
+			p = NULL;
+	}
+	if (!r && hashed_inflight)
+		r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
 	if (!r) {
 		if (!second && !filter_pid && !filter_comm_on && filter_ctrl < 0 &&
 		    !filter_disk_on && filter_qid < 0 && filter_opcode < 0 && filter_nsid < 0)
@@ -574,7 +707,10 @@ static __always_inline void on_complete(struct request *req, bool second)
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
 	complete(r);
-	bpf_map_delete_elem(&nvmetrace_inflight, &key);
+	if (p)
+		pair_free(p);
+	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))
+		__sync_fetch_and_add(&hashed_inflight, -1);
 }
 
 static __always_inline void on_insert(struct request *req)
@@ -587,15 +723,18 @@ static __always_inline void on_insert(struct request *req)
 	who.tid = (__u32)id;
 	bpf_get_current_comm(who.comm, sizeof(who.comm));
 	/* The first insert is the submitter's; a requeue re-inserts from a
-	 * worker and must not take its place.
+	 * worker and must not take its place. Counted first: whoever finds
+	 * the entry finds the count above 0.
 	 */
-	bpf_map_update_elem(&nvmetrace_submitters, &key, &who, BPF_NOEXIST);
+	__sync_fetch_and_add(&submitters_live, 1);
+	if (bpf_map_update_elem(&nvmetrace_submitters, &key, &who, BPF_NOEXIST))
+		__sync_fetch_and_add(&submitters_live, -1);
 }
 
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
 {
-	on_setup(req, cmd, true);
+	on_setup(req, cmd, true, true);
 	return 0;
 }
 
@@ -608,59 +747,59 @@ int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
  * below), takes the completion the kernel skipped for it. User space
  * reports first-program misses that it did not cover as lost.
  */
-static __always_inline void done_first(struct request *req)
+static __always_inline void done_first(struct request *req, bool pairs)
 {
 	__u32 zero = 0, *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
 
 	if (depth)
 		(*depth)++;
-	on_complete(req, false);
+	on_complete(req, false, pairs);
 	if (depth)
 		(*depth)--;
 }
 
-static __always_inline void done_second(struct request *req)
+static __always_inline void done_second(struct request *req, bool pairs)
 {
 	__u32 zero = 0, *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
 
 	if (!depth || !*depth)
 		return;		/* the first program ran for this one */
 	__sync_fetch_and_add(&covered_completions, 1);
-	on_complete(req, true);
+	on_complete(req, true, pairs);
 }
 
 SEC("tp_btf/nvme_complete_rq")
 int BPF_PROG(nvmetrace_tp_done, struct request *req)
 {
-	done_first(req);
+	done_first(req, true);
 	return 0;
 }
 
 SEC("tp_btf/nvme_complete_rq")
 int BPF_PROG(nvmetrace_tp_done2, struct request *req)
 {
-	done_second(req);
+	done_second(req, true);
 	return 0;
 }
 
 SEC("raw_tp/nvme_setup_cmd")
 int BPF_PROG(nvmetrace_rt_setup, struct request *req, void *cmd)
 {
-	on_setup(req, cmd, false);
+	on_setup(req, cmd, false, false);
 	return 0;
 }
 
 SEC("raw_tp/nvme_complete_rq")
 int BPF_PROG(nvmetrace_rt_done, struct request *req)
 {
-	done_first(req);
+	done_first(req, false);
 	return 0;
 }
 
 SEC("raw_tp/nvme_complete_rq")
 int BPF_PROG(nvmetrace_rt_done2, struct request *req)
 {
-	done_second(req);
+	done_second(req, false);
 	return 0;
 }
 

@@ -62,4 +62,17 @@ struct nvmetrace_record {
 	__u8 sqe[NVME_SQE_SIZE];	/* the submission queue entry, as built */
 };
 
+/* -a pairs a command's setup with its completion first in a table indexed
+ * by a hash of the request's address (NVMETRACE_PAIRS entries, a power of
+ * two), claimed by compare-and-swap; a command whose entry another holds
+ * goes to a hash map instead. User space reads entries still in flight.
+ */
+#define NVMETRACE_PAIRS		4096
+
+struct nvmetrace_pair {
+	__u64 req;			/* the request holding it; 0: free */
+	__u64 ready;			/* == req once rec is whole */
+	struct nvmetrace_record rec;
+};
+
 #endif /* NVMETRACE_RECORD_H */

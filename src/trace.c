@@ -203,7 +203,28 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void configure(struct session *s)
+/* The pairing table's size: NVMETRACE_PAIRS, or NVMETRACE_TEST_PAIRS (a
+ * power of two) for tests that make commands share entries.
+ */
+static __u32 pairs_entries(void)
+{
+	const char *v = getenv("NVMETRACE_TEST_PAIRS");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return NVMETRACE_PAIRS;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || !n || n > (1ul << 20) || (n & (n - 1))) {
+		fprintf(stderr, "nvmetrace: ignoring NVMETRACE_TEST_PAIRS=%s: not a power of "
+			"two up to 1048576\n", v);
+		return NVMETRACE_PAIRS;
+	}
+	return (__u32)n;
+}
+
+static void configure(struct session *s, bool pairs)
 {
 	struct nvmetrace_bpf__rodata *ro = s->skel->rodata;
 	const struct filters *f = &env.filter;
@@ -237,6 +258,13 @@ static void configure(struct session *s)
 					    (__u8)env.hist_by;
 		bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist, HIST_MAX_GROUPS);
 	}
+	/* Only -a's tp_btf programs use the pairing table (a power of two,
+	 * for the BPF side's mask). Unused, it is one entry: maps cost memory
+	 * (charged to RLIMIT_MEMLOCK before Linux 5.11) even when idle.
+	 */
+	n = env.all && pairs ? pairs_entries() : 1;
+	bpf_map__set_max_entries(s->skel->maps.nvmetrace_pairs, n);
+	ro->pairs_mask = n - 1;
 	if (env.ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.nvmetrace_rb, env.ringbuf_bytes);
 	/* The reader wakes for a batch of a sixteenth of the buffer instead
@@ -283,7 +311,7 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
-	configure(s);
+	configure(s, method == ATTACH_TP_BTF || also == ATTACH_TP_BTF);
 	kernel_btf_release();
 	err = nvmetrace_bpf__load(s->skel);
 	if (err) {
@@ -531,7 +559,22 @@ static int cmp_ts(const void *a, const void *b)
 	return ra->ts_ns < rb->ts_ns ? -1 : ra->ts_ns > rb->ts_ns;
 }
 
-/* The commands in flight now (the pairing map), oldest first, marked as
+/* Room for one more record in *recs (of *cap); false if out of memory. */
+static bool recs_room(struct nvmetrace_record **recs, int n, int *cap)
+{
+	struct nvmetrace_record *tmp;
+
+	if (n < *cap)
+		return true;
+	tmp = realloc(*recs, (*cap ? *cap * 2 : 64) * sizeof(**recs));
+	if (!tmp)
+		return false;
+	*recs = tmp;
+	*cap = *cap ? *cap * 2 : 64;
+	return true;
+}
+
+/* The commands in flight now (the pairing maps), oldest first, marked as
  * such with their age as latency. Returns the count; *out is malloc'ed.
  */
 static int collect_inflight(struct session *s, struct nvmetrace_record **out)
@@ -539,24 +582,36 @@ static int collect_inflight(struct session *s, struct nvmetrace_record **out)
 	struct bpf_map *map = env.all ? s->skel->maps.nvmetrace_inflight :
 					s->skel->maps.nvmetrace_calls;
 	int fd = bpf_map__fd(map), n = 0, cap = 0, i;
-	struct nvmetrace_record *recs = NULL, *tmp;
+	struct nvmetrace_record *recs = NULL;
 	/* Keys are u64 (request) or u32 (thread id); u64 holds either. */
 	__u64 key = 0, next = 0, *prev = NULL;
+	struct nvmetrace_pair pair;
 	struct timespec now;
 	__u64 now_ns;
+	__u32 idx, entries;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(recs, cap * sizeof(*recs));
-			if (!tmp)
-				break;
-			recs = tmp;
-		}
+		if (!recs_room(&recs, n, &cap))
+			break;
 		if (!bpf_map_lookup_elem(fd, &next, &recs[n]))
 			n++;
 		key = next;
 		prev = &key;
+	}
+	/* Only tp_btf programs use the pairing table. An entry being
+	 * claimed or given back (not ready) is a command starting or done.
+	 */
+	if (env.all && s->method == ATTACH_TP_BTF) {
+		fd = bpf_map__fd(s->skel->maps.nvmetrace_pairs);
+		entries = bpf_map__max_entries(s->skel->maps.nvmetrace_pairs);
+		for (idx = 0; idx < entries; idx++) {
+			if (bpf_map_lookup_elem(fd, &idx, &pair) || !pair.req ||
+			    pair.ready != pair.req)
+				continue;
+			if (!recs_room(&recs, n, &cap))
+				break;
+			recs[n++] = pair.rec;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
@@ -794,6 +849,10 @@ out:
 			(unsigned long long)bss->replaced_inflight,
 			bss->replaced_inflight == 1 ? " was" : "s were",
 			env.hist ? ", not in the histograms" : "");
+	if (env.verbose && env.all && s.method == ATTACH_TP_BTF && bss->hashed_total)
+		fprintf(stderr, "nvmetrace: %llu command%s paired through the hash map "
+			"(pairing table entry taken)\n", (unsigned long long)bss->hashed_total,
+			bss->hashed_total == 1 ? "" : "s");
 	report_misses(&s);
 	if (gone)
 		report_gone();

@@ -83,6 +83,9 @@ t_all() {
 	bg slow -a -j -m 200000
 	bg table -a
 	bg raw -a -j --attach=raw_tp
+	export NVMETRACE_TEST_PAIRS=1	# a one-entry pairing table
+	bg pairs1 -a -j
+	unset NVMETRACE_TEST_PAIRS
 	bg_wait_attached
 	for name in $BG; do
 		check "-a start [$name]" "$(cat /tmp/$name.err)" grep -q '^nvmetrace: attached to ' /tmp/$name.err
@@ -91,7 +94,7 @@ t_all() {
 	bg_stop
 	tp_off
 
-	for name in A pid comm disk nsid qid opname opnum failed slow table raw; do
+	for name in A pid comm disk nsid qid opname opnum failed slow table raw pairs1; do
 		check "-a SIGINT exit 0 [$name]" "exit $(cat /tmp/$name.rc)" [ "$(cat /tmp/$name.rc)" = 0 ]
 	done
 	echo "---- A"; cat /tmp/A.out; echo "---- table"; cat /tmp/table.out
@@ -123,6 +126,9 @@ t_all() {
 	keys /tmp/raw.out >/tmp/raw.keys
 	check "-a --attach=raw_tp: same commands" "$(diff /tmp/A.keys /tmp/raw.keys)" \
 		cmp -s /tmp/A.keys /tmp/raw.keys
+	keys /tmp/pairs1.out >/tmp/pairs1.keys
+	check "-a with a one-entry pairing table: same commands" "$(diff /tmp/A.keys /tmp/pairs1.keys)" \
+		cmp -s /tmp/A.keys /tmp/pairs1.keys
 
 	# --- who submitted: every I/O and passthrough command is charged to a
 	# workload process, never to a kernel worker, even where the kernel's

@@ -275,6 +275,11 @@ t_reset() {
 	tp_on
 	BG=
 	bg reset -a -j
+	# A one-entry pairing table: the reads share it, so all but one wait
+	# in the hash map, and the requeue/in-flight logic runs across both.
+	export NVMETRACE_TEST_PAIRS=1
+	bg reset1 -a -j
+	unset NVMETRACE_TEST_PAIRS
 	bg_wait_attached
 	slow_reads 3 $D1
 	mark "nvme reset /dev/$C1"
@@ -284,6 +289,7 @@ t_reset() {
 	after_pid=$LAST_PID
 	for p in $DDS; do wait $p; done
 	stop_bg reset
+	stop_bg reset1
 	tp_off
 	echo "---- reset"; cat /tmp/reset.out; grep -v '^libbpf: ' /tmp/reset.err
 	echo "---- kernel"; grep -E 'nvme_(setup_cmd|complete_rq):' /tmp/kernel.trace
@@ -297,6 +303,18 @@ t_reset() {
 	spans /tmp/reset.out reset "the reset"
 	check "reset: traced after the reset (id-ctrl)" "$(cat /tmp/reset.out)" \
 		has_in /tmp/reset.out "pid=$after_pid opcode=6 qid=0 cdw10=1 status=0"
+
+	echo "---- reset1"; cat /tmp/reset1.out; grep -v '^libbpf: ' /tmp/reset1.err
+	check "reset [1-entry table]: exit 0, nothing lost or missed" \
+		"exit $(cat /tmp/reset1.rc): $(grep -v '^libbpf: ' /tmp/reset1.err)" \
+		sh -c "[ $(cat /tmp/reset1.rc) = 0 ] && ! grep -Eq '^nvmetrace: .*(lost|missed|not traced)' /tmp/reset1.err"
+	oracle reset1 /tmp/reset1.out $C1 $D1
+	spans /tmp/reset1.out reset1 "the reset"
+	if grep -q 'by tp_btf$' /tmp/reset1.err; then
+		check "reset [1-entry table]: the hash map took the reads the table could not" \
+			"$(grep -v '^libbpf: ' /tmp/reset1.err)" \
+			grep -Eq '^nvmetrace: [1-9][0-9]* commands paired through the hash map' /tmp/reset1.err
+	fi
 }
 
 # ---- 3. hot-unplug of a controller with commands in flight ---------------------
@@ -520,12 +538,20 @@ t_data() {
 # ---- 5. soak: every mode at once under mixed load; memory stays flat -----------
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/status; }
 
-# Entries of every instance's in-flight map ("name count" lines).
+# Entries of every instance's in-flight maps ("name count" lines); with
+# "all", also the pairing tables' taken entries (slower: 4096 a table).
 inflight_counts() {
-	bpftool map show 2>/dev/null | sed -En 's/^([0-9]+): .*name (nvmetrace_(infl|call)[a-z]*) .*/\1 \2/p' |
+	bpftool map show 2>/dev/null | sed -En 's/^([0-9]+): .*name (nvmetrace_(infl|call|pair)[a-z]*) .*/\1 \2/p' |
 	while read -r id name; do
-		# One {"key":[ per element (BTF adds a "formatted" copy).
-		echo "$name $(bpftool -j map dump id $id 2>/dev/null | grep -o '{"key":\[' | wc -l)"
+		case $name in
+		nvmetrace_pair*)
+			[ "${1:-}" = all ] || continue
+			# BTF's "formatted" copy names the owner of each entry.
+			echo "$name $(bpftool -j map dump id $id 2>/dev/null | grep -o '"req":[1-9]' | wc -l)" ;;
+		*)
+			# One {"key":[ per element (BTF adds a "formatted" copy).
+			echo "$name $(bpftool -j map dump id $id 2>/dev/null | grep -o '{"key":\[' | wc -l)" ;;
+		esac
 	done
 }
 
@@ -551,7 +577,7 @@ t_soak() {
 	bg soak_s -a -S -i 1
 	bg soak_w -a -w /tmp/soak.nvmt
 	bg_wait_attached
-	inflight_counts | sort >/tmp/infl.start
+	inflight_counts all | sort >/tmp/infl.start
 	soak_load $secs &
 	loadpid=$!
 	warm=$((secs / 4))
@@ -568,7 +594,7 @@ t_soak() {
 	wait $loadpid
 	# Idle: every command completed.
 	sleep 2
-	inflight_counts | sort >/tmp/infl.end
+	inflight_counts all | sort >/tmp/infl.end
 	for name in $BG; do rss $(cat /tmp/$name.pid) >/tmp/$name.rss1; done
 	for name in $BG; do stop_bg $name; done
 	echo "---- in-flight maps, start:"; cat /tmp/infl.start; echo "---- end:"; cat /tmp/infl.end
@@ -591,7 +617,7 @@ t_soak() {
 	check "soak: in-flight maps back to their start size when idle" \
 		"start: $(cat /tmp/infl.start) end: $(cat /tmp/infl.end)" cmp -s /tmp/infl.start /tmp/infl.end
 	check "soak: the in-flight maps of six instances sampled" "$(cat /tmp/infl.start)" \
-		[ "$(grep -c '^nvmetrace_[a-z]* [0-9][0-9]*$' /tmp/infl.start)" -eq 12 ]
+		[ "$(grep -c '^nvmetrace_[a-z]* [0-9][0-9]*$' /tmp/infl.start)" -eq 18 ]
 	check "soak: the -w capture replays" "" sh -c 'nvmetrace -r /tmp/soak.nvmt -H >/dev/null'
 }
 
