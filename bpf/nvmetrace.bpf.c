@@ -424,6 +424,17 @@ int nvmetrace_fx(void *ctx)
 
 __u32 seen_genctr = 0;
 
+/* The first bytes of struct nvme_request, read at once at completion: up
+ * to status in every layout (22 bytes with the generation counter).
+ */
+#define NR_HEAD_WORDS	3
+#define NR_HEAD_HAS(field, size)						\
+	(bpf_core_field_size(((struct nvme_request *)0)->field) == (size) &&	\
+	 bpf_core_field_offset(((struct nvme_request *)0)->field) + (size) <=	\
+	 sizeof(__u64) * NR_HEAD_WORDS)
+#define NR_HEAD_GET(field, type)						\
+	(*(type *)((__u8 *)head + bpf_core_field_offset(((struct nvme_request *)0)->field)))
+
 static __always_inline void *nvme_req(struct request *req)
 {
 	/* The driver's per-request data follows struct request. */
@@ -646,7 +657,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	struct nvme_request *nr;
 	struct nvmetrace_record *r = NULL;
 	struct nvmetrace_pair *p = NULL;
-	__u64 key = (__u64)req;
+	__u64 key = (__u64)req, head[NR_HEAD_WORDS] = {};
 	__u16 status = 0;
 
 	if (!req)
@@ -671,6 +682,11 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 		return;
 	}
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
+	/* The head of struct nvme_request in one read: cmd, result, and
+	 * (genctr,) retries, flags, status, in every layout (a helper call
+	 * each cost more than the rest of the reads).
+	 */
+	bpf_probe_read_kernel(head, sizeof(head), nr);
 	/* Drivers map the data after nvme_setup_cmd (PCI: nvme_map_data), so
 	 * the metadata and data pointers (SQE bytes 16-39) are read again
 	 * from the command now, if it is still where setup saw it:
@@ -678,29 +694,32 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	 * the driver built since Linux 5.17; before, block I/O built it on
 	 * the stack and the pointer may be stale.
 	 */
-	{
-		void *cmd = NULL;
-
-		bpf_probe_read_kernel(&cmd, sizeof(cmd), nr);
-		if (cmd && (__u64)cmd == r->result &&
-		    !bpf_probe_read_kernel(&r->sqe[16], 24, cmd + 16))
-			r->flags |= NVMETRACE_F_PTRS;
-		r->result = 0;
-	}
+	if (head[0] && head[0] == r->result &&
+	    !bpf_probe_read_kernel(&r->sqe[16], 24, (void *)head[0] + 16))
+		r->flags |= NVMETRACE_F_PTRS;
 	if (bpf_core_type_exists(struct nvme_request)) {
-		r->result = BPF_CORE_READ(nr, result.u64);
-		r->retries = BPF_CORE_READ(nr, retries);
-		r->nvme_flags = BPF_CORE_READ(nr, flags);
-		status = BPF_CORE_READ(nr, status);
+		if (NR_HEAD_HAS(result.u64, 8) && NR_HEAD_HAS(retries, 1) &&
+		    NR_HEAD_HAS(flags, 1) && NR_HEAD_HAS(status, 2)) {
+			r->result = NR_HEAD_GET(result.u64, __u64);
+			r->retries = NR_HEAD_GET(retries, __u8);
+			r->nvme_flags = NR_HEAD_GET(flags, __u8);
+			status = NR_HEAD_GET(status, __u16);
+		} else {
+			r->result = BPF_CORE_READ(nr, result.u64);
+			r->retries = BPF_CORE_READ(nr, retries);
+			r->nvme_flags = BPF_CORE_READ(nr, flags);
+			status = BPF_CORE_READ(nr, status);
+		}
 	} else {
 		/* retries, flags, then status at the next even offset */
 		int off = seen_genctr || r->sqe[3] >= 0x10 ?
 			  NVME_REQ_GEN_RETRIES : NVME_REQ_OLD_RETRIES;
+		__u8 *b = (__u8 *)head;
 
-		bpf_probe_read_kernel(&r->result, 8, (void *)nr + NVME_REQ_OLD_RESULT);
-		bpf_probe_read_kernel(&r->retries, 1, (void *)nr + off);
-		bpf_probe_read_kernel(&r->nvme_flags, 1, (void *)nr + off + 1);
-		bpf_probe_read_kernel(&status, 2, (void *)nr + ((off + 3) & ~1));
+		r->result = head[NVME_REQ_OLD_RESULT / 8];
+		r->retries = b[off];
+		r->nvme_flags = b[off + 1];
+		status = *(__u16 *)(b + ((off + 3) & ~1));
 	}
 	r->status = status;
 	r->flags |= NVMETRACE_F_COMPLETED;
