@@ -12,6 +12,9 @@
  *   floor_update	a record-sized hash-map update (replacing the entry);
  *   floor_map		a record-sized entry put into and taken out of a hash map
  *			(what pairing a setup with its completion costs);
+ *   floor_table	an entry of a pairing table claimed with compare-and-swap
+ *			and given back with an exchange (nvmetrace -a's pairing;
+ *			the hash map above is its fallback);
  *   floor_ringbuf	a record-sized ring-buffer record, reserved and submitted;
  *   floor_record	the least a tracer that shows the command must do:
  *			timestamp, task, SQE and one ring-buffer record, no pairing.
@@ -44,7 +47,15 @@ struct {
 	__type(value, struct rec);
 } floor_scratch SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NVMETRACE_PAIRS);
+	__type(key, __u32);
+	__type(value, struct nvmetrace_pair);
+} floor_pairs SEC(".maps");
+
 __u64 floor_sink = 0;	/* keeps results live */
+__u64 floor_anchor = 0;	/* the request's address minus this: a number */
 __u64 floor_lost = 0;
 
 SEC("kprobe/nvme_submit_user_cmd")
@@ -94,6 +105,25 @@ int BPF_PROG(floor_map, void *req, void *cmd)
 	if (bpf_map_update_elem(&floor_inflight, &key, r, BPF_NOEXIST))
 		floor_lost++;
 	bpf_map_delete_elem(&floor_inflight, &key);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_table, void *req, void *cmd)
+{
+	struct nvmetrace_pair *p;
+	__u64 id = (__u64)req;
+	__u32 i;
+
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&floor_anchor));
+	i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
+	p = bpf_map_lookup_elem(&floor_pairs, &i);
+	if (!p)
+		return 0;
+	if (__sync_val_compare_and_swap(&p->req, 0, id))
+		floor_lost++;
+	else
+		__sync_lock_test_and_set(&p->req, 0);
 	return 0;
 }
 

@@ -252,7 +252,7 @@ done
 for rep in $(seq "$REPS"); do
 	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs \
 		 empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-lookup floor-delete floor-update \
-		 floor-map floor-ringbuf floor-record; do
+		 floor-map floor-table floor-ringbuf floor-record; do
 		case $c in empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
 		wanted "$c" && rate_run "$c" "$rep"
 	done

@@ -26,6 +26,7 @@ NAMES = {
     "floor-delete": "floor: hash delete (miss)",
     "floor-update": "floor: hash update (replace)",
     "floor-map": "floor: hash insert + delete (pairing)",
+    "floor-table": "floor: pairing-table claim + release (pairing)",
     "floor-ringbuf": "floor: ring-buffer record",
     "floor-record": "floor: timestamp + task + SQE + record",
     "nvmetrace-j": "nvmetrace -j",
@@ -34,6 +35,8 @@ NAMES = {
     "nvmetrace-a-j-tiny": "nvmetrace -a -j -c nvme-storm --ringbuf-size=4",
 }
 ALTERNATIVES = ("bpftrace", "bcc", "tracefs")
+# The alternatives that see block I/O commands at all.
+SEE_BLOCK_IO = ("tracefs",)
 
 
 def parse(path):
@@ -123,10 +126,17 @@ class Report:
             self.target(f"nvmetrace -a costs <= 5% on the {label}",
                         fmt(None if a is None else (1 - a) * 100, "{:.1f}%"),
                         None if a is None else a >= 0.95)
-            alts = {c: self.ratio(c, wl)[0] for c in ALTERNATIVES}
+            # The seeds' bpftrace and BCC scripts hook nvme_submit_user_cmd,
+            # which block I/O never calls: there they record nothing, and
+            # what they cost says nothing about tracing those commands.
+            seeing = ALTERNATIVES if wl == "storm" else SEE_BLOCK_IO
+            alts = {c: self.ratio(c, wl)[0] for c in seeing}
             alts = {c: v for c, v in alts.items() if v is not None}
+            blind = "" if wl == "storm" else \
+                " (bpftrace's and BCC's seed scripts hook nvme_submit_user_cmd, which " \
+                "block I/O does not call: they trace none of it, so only tracefs compares)"
             self.target(f"nvmetrace -a cheaper than every alternative on the {label}",
-                        ", ".join(f"{c} {(1 - v) * 100:.1f}%" for c, v in alts.items()) or "n/a",
+                        (", ".join(f"{c} {(1 - v) * 100:.1f}%" for c, v in alts.items()) or "n/a") + blind,
                         None if a is None or not alts else all(a >= v for v in alts.values()))
             h, _ = self.ratio("nvmetrace-H", wl)
             self.target(f"nvmetrace -a -H costs <= 2% on the {label}",
@@ -222,12 +232,16 @@ class Report:
             print(f"| {NAMES.get(c, c)} | {fmt(v)} | "
                   f"{fmt(None if v is None or not empty else v / empty, '{:.2f}')} |")
         print()
-        rec, pair = per_run("floor-record"), per_run("floor-map")
-        if rec and pair and empty:
+        rec = per_run("floor-record")
+        # The cheaper way to pair measured (the table, where this run had it).
+        pairs = [(v, how) for v, how in ((per_run("floor-table"), "pairing-table claim + release"),
+                                         (per_run("floor-map"), "hash insert + delete")) if v]
+        if rec and pairs and empty:
+            pair, how = min(pairs)
             self.target("the least a pairing tracer pays (timestamp, task, SQE, record, "
-                        "hash insert + delete) within 2x of an empty tp_btf",
+                        f"{how}) within 2x of an empty tp_btf",
                         f"{rec + pair - empty:,.0f} vs {empty:,.0f} ns/run "
-                        f"({(rec + pair - empty) / empty:.2f}x): the floor itself, not nvmetrace", 
+                        f"({(rec + pair - empty) / empty:.2f}x): the floor itself, not nvmetrace",
                         (rec + pair - empty) <= 2 * empty)
 
     def start(self):
