@@ -182,7 +182,7 @@ class Report:
         # On the same hook: nvmetrace's kprobe against each alternative's
         # (their only program); nvmetrace also runs a kretprobe for the
         # status and latency, which they do not read: shown, not compared.
-        kp = [v for (c, wl, n), v in per_run.items() if c == "nvmetrace" and wl == "storm" and n.endswith("_kp")]
+        kp = [v for (c, wl, n), v in per_run.items() if c == "nvmetrace" and wl == "storm" and n.endswith(("_kp", "_kp_t"))]
         alt = {}
         for a in ("bpftrace", "bcc"):
             v = [x for (c, wl, n), x in per_run.items() if c == a and wl == "storm"]

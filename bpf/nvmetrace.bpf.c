@@ -164,10 +164,17 @@ __u64 covered_completions = 0;
  * completion needs to look there.
  */
 __u64 hashed_inflight = 0;
-/* Commands paired through the hash map: by raw_tp, or by tp_btf when
- * their pairing table entry was taken (reported by -v).
+/* Commands paired through a hash map: by programs without the pairing
+ * table, or when their table entry was taken (reported by -v).
  */
 __u64 hashed_total = 0;
+/* Passthrough calls whose return was not seen: the same thread entered
+ * again (a kretprobe keeps a fixed number of calls at once, as few as one
+ * per CPU on kernels without CONFIG_PREEMPTION, and skips the others).
+ */
+__u64 missed_returns = 0;
+/* Likewise for nvmetrace_calls, where the table is used. */
+__u64 calls_hashed = 0;
 /* Likewise for nvmetrace_submitters (LRU evictions are not subtracted). */
 __u64 submitters_live = 0;
 
@@ -322,6 +329,42 @@ static __always_inline void complete(const struct nvmetrace_record *r)
 		emit(r);
 }
 
+/* A request's address as a number: tp_btf hands a typed pointer, on which
+ * the verifier allows no arithmetic but the subtraction of another pointer
+ * (for programs allowed to see addresses, as these are). The other is a
+ * global's address, fixed for the session; the difference is never 0.
+ */
+__u64 pairs_anchor = 0;
+
+static __always_inline __u64 req_id(struct request *req)
+{
+	__u64 id = (__u64)req;
+
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&pairs_anchor));
+	return id;
+}
+
+/* The pairing table's entry for an id (a request's, a thread's). */
+static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
+{
+	/* Fibonacci hashing: the product's high half mixes every bit of
+	 * the address (requests sit at a fixed stride).
+	 */
+	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & pairs_mask;
+
+	return bpf_map_lookup_elem(&nvmetrace_pairs, &i);
+}
+
+/* Give an entry of the pairing table back, after its record was read. */
+static __always_inline void pair_free(struct nvmetrace_pair *p)
+{
+	p->ready = 0;
+	/* An exchange, not a store: a full barrier, so no later claimant's
+	 * writes can pass the reads of the record before it.
+	 */
+	__sync_lock_test_and_set(&p->req, 0);
+}
+
 /* ---- passthrough calls: nvme_submit_user_cmd() ------------------------------ */
 /* static int nvme_submit_user_cmd(struct request_queue *q,
  *				   struct nvme_command *cmd, ...);
@@ -329,18 +372,61 @@ static __always_inline void complete(const struct nvmetrace_record *r)
  * (its other arguments changed in 5.18 and 6.13). It returns the NVMe status
  * (positive), 0, or a negative errno.
  */
-static __always_inline void user_cmd_entry(struct request_queue *q, const void *cmd)
+/* pairs (a constant): pair through the table, by thread (a thread is in
+ * one call at a time), before the hash map; only in programs for kernels
+ * with BPF atomics.
+ */
+/* A call of this thread whose return was not seen: sent as in flight,
+ * with its age as latency, and counted.
+ */
+static __always_inline void missed_return(struct nvmetrace_record *old, __u64 now)
 {
-	struct nvmetrace_record *r = scratch();
-	struct gendisk *disk = NULL;
+	old->latency_ns = now - old->ts_ns;
+	old->flags |= NVMETRACE_F_INFLIGHT;
+	__sync_fetch_and_add(&missed_returns, 1);
+	emit(old);
+}
 
+static __always_inline void user_cmd_entry(struct request_queue *q, const void *cmd, bool pairs)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	struct nvmetrace_record *r, *old;
+	struct nvmetrace_pair *p = NULL;
+	struct gendisk *disk = NULL;
+	__u32 tid = (__u32)id;
+
+	if (pairs) {
+		p = pair_of(id);
+		if (p) {
+			__u64 held = __sync_val_compare_and_swap(&p->req, 0, id);
+
+			if (held == id) {
+				p->ready = 0;
+				missed_return(&p->rec, now);
+			} else if (held) {
+				p = NULL;	/* another thread's: the hash map */
+			}
+		}
+		/* A call of this thread left in the hash map. */
+		if (p && calls_hashed) {
+			old = bpf_map_lookup_elem(&nvmetrace_calls, &tid);
+			if (old) {
+				missed_return(old, now);
+				if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
+					__sync_fetch_and_add(&calls_hashed, -1);
+			}
+		}
+	}
+	r = p ? &p->rec : scratch();
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_USER_CMD;
 	r->flags = NVMETRACE_F_PASSTHRU | NVMETRACE_F_QTYPE;
-	r->ts_ns = bpf_ktime_get_ns();
-	set_current(r);
+	r->ts_ns = now;
+	r->pid = id >> 32;
+	r->tid = tid;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	read_sqe(r, cmd);
 	/* The admin queue has no queuedata; a namespace's queue has the
 	 * namespace, and (Linux 5.15+) its disk.
@@ -352,45 +438,95 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 		if (disk)
 			bpf_probe_read_kernel_str(r->disk, sizeof(r->disk), &disk->disk_name);
 	}
-	if (!keep_submission(r))
+	if (!keep_submission(r)) {
+		if (p)
+			pair_free(p);
 		return;
-	if (bpf_map_update_elem(&nvmetrace_calls, &r->tid, r, BPF_ANY))
-		__sync_fetch_and_add(&lost_inflight, 1);
+	}
+	if (p) {
+		barrier();
+		p->ready = id;
+		return;
+	}
+	__sync_fetch_and_add(&hashed_total, 1);
+	/* Raised first: whoever finds the entry finds the count above 0. */
+	__sync_fetch_and_add(&calls_hashed, 1);
+	if (bpf_map_update_elem(&nvmetrace_calls, &tid, r, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&calls_hashed, -1);
+		/* A call of this thread whose return was missed: replaced. */
+		old = bpf_map_lookup_elem(&nvmetrace_calls, &tid);
+		if (old)
+			missed_return(old, now);
+		if (bpf_map_update_elem(&nvmetrace_calls, &tid, r, BPF_ANY))
+			__sync_fetch_and_add(&lost_inflight, 1);
+	}
 }
 
-static __always_inline void user_cmd_return(long ret)
+static __always_inline void user_cmd_return(long ret, bool pairs)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct nvmetrace_record *r;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct nvmetrace_pair *p = NULL;
+	struct nvmetrace_record *r = NULL;
+	__u32 tid = (__u32)id;
 
-	r = bpf_map_lookup_elem(&nvmetrace_calls, &tid);
+	if (pairs) {
+		p = pair_of(id);
+		if (p && p->req == id)
+			r = &p->rec;
+		else
+			p = NULL;
+	}
+	if (!r && (!pairs || calls_hashed))
+		r = bpf_map_lookup_elem(&nvmetrace_calls, &tid);
 	if (!r)
 		return;
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
 	complete(r);
-	bpf_map_delete_elem(&nvmetrace_calls, &tid);
+	if (p)
+		pair_free(p);
+	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
+		__sync_fetch_and_add(&calls_hashed, -1);
 }
 
+/* Kernels without BPF atomics (before Linux 5.12): the hash map alone. */
 SEC("kprobe/nvme_submit_user_cmd")
 int BPF_KPROBE(nvmetrace_kp, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(q, cmd);
+	user_cmd_entry(q, cmd, false);
 	return 0;
 }
 
 SEC("kretprobe/nvme_submit_user_cmd")
 int BPF_KRETPROBE(nvmetrace_krp, long ret)
 {
-	user_cmd_return(ret);
+	user_cmd_return(ret, false);
 	return 0;
 }
 
+/* The same with the pairing table, where the kernel has BPF atomics. */
+SEC("kprobe/nvme_submit_user_cmd")
+int BPF_KPROBE(nvmetrace_kp_t, struct request_queue *q, void *cmd)
+{
+	user_cmd_entry(q, cmd, true);
+	return 0;
+}
+
+SEC("kretprobe/nvme_submit_user_cmd")
+int BPF_KRETPROBE(nvmetrace_krp_t, long ret)
+{
+	user_cmd_return(ret, true);
+	return 0;
+}
+
+/* fentry on the NVMe module needs its BTF (Linux 5.11+): the table always
+ * (5.11 alone lacks BPF atomics; the load fails and kprobes take over).
+ */
 SEC("fentry/nvme_submit_user_cmd")
 int BPF_PROG(nvmetrace_fe, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(q, cmd);
+	user_cmd_entry(q, cmd, true);
 	return 0;
 }
 
@@ -403,7 +539,7 @@ int nvmetrace_fx(void *ctx)
 	 * changed across kernels; the helper finds it (Linux 5.17).
 	 */
 	bpf_get_func_ret(ctx, &ret);
-	user_cmd_return((long)(int)ret);
+	user_cmd_return((long)(int)ret, true);
 	return 0;
 }
 
@@ -525,42 +661,6 @@ static __always_inline bool requeued(__u64 key, __u64 now, bool drop)
 	if (drop && !bpf_map_delete_elem(&nvmetrace_inflight, &key))
 		__sync_fetch_and_add(&hashed_inflight, -1);
 	return true;
-}
-
-/* A request's address as a number: tp_btf hands a typed pointer, on which
- * the verifier allows no arithmetic but the subtraction of another pointer
- * (for programs allowed to see addresses, as these are). The other is a
- * global's address, fixed for the session; the difference is never 0.
- */
-__u64 pairs_anchor = 0;
-
-static __always_inline __u64 req_id(struct request *req)
-{
-	__u64 id = (__u64)req;
-
-	asm volatile("%0 -= %1" : "+r"(id) : "r"(&pairs_anchor));
-	return id;
-}
-
-/* The pairing table's entry for a request id. */
-static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
-{
-	/* Fibonacci hashing: the product's high half mixes every bit of
-	 * the address (requests sit at a fixed stride).
-	 */
-	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & pairs_mask;
-
-	return bpf_map_lookup_elem(&nvmetrace_pairs, &i);
-}
-
-/* Give an entry of the pairing table back, after its record was read. */
-static __always_inline void pair_free(struct nvmetrace_pair *p)
-{
-	p->ready = 0;
-	/* An exchange, not a store: a full barrier, so no later claimant's
-	 * writes can pass the reads of the record before it.
-	 */
-	__sync_lock_test_and_set(&p->req, 0);
 }
 
 /* Keep r (built in scratch) in the hash map until its completion. */

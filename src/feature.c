@@ -5,6 +5,9 @@
  * whose load creates every map and verifies every program first.
  */
 #include <errno.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "feature.h"
 #include "probe.skel.h"
@@ -28,4 +31,27 @@ int feature_fentry(const char *func)
 	}
 	probe_bpf__destroy(skel);
 	return err;
+}
+
+bool feature_bpf_atomics(void)
+{
+	/* A socket filter (the one type CAP_BPF alone may load) that swaps
+	 * a stack slot: r0 = cmpxchg(fp - 8, r0 = 0, r1 = 1).
+	 */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1, .off = -8, .imm = BPF_CMPXCHG },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }

@@ -62,15 +62,18 @@ struct nvmetrace_record {
 	__u8 sqe[NVME_SQE_SIZE];	/* the submission queue entry, as built */
 };
 
-/* -a pairs a command's setup with its completion first in a table indexed
- * by a hash of the request's address (NVMETRACE_PAIRS entries, a power of
- * two), claimed by compare-and-swap; a command whose entry another holds
- * goes to a hash map instead. User space reads entries still in flight.
+/* A command's setup is paired with its completion (-a), or a passthrough
+ * call's entry with its return, first in a table indexed by a hash of the
+ * request's address or the thread id (a power of two entries), claimed by
+ * compare-and-swap; one whose entry another holds goes to a hash map
+ * instead. User space reads entries still in flight.
  */
 #define NVMETRACE_PAIRS		4096
+/* The default mode's table pairs calls by thread: threads in a call. */
+#define NVMETRACE_PAIRS_CALLS	256
 
 struct nvmetrace_pair {
-	__u64 req;			/* the request holding it; 0: free */
+	__u64 req;			/* request (-a) or pid_tgid holding it; 0: free */
 	__u64 ready;			/* == req once rec is whole */
 	struct nvmetrace_record rec;
 };

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "feature.h"
 #include "kernel.h"
 #include "output.h"
 #include "report.h"
@@ -63,6 +64,17 @@ struct session {
 	__u64 next_gone_check;
 };
 
+/* The verifier takes BPF atomics (Linux 5.12): the kprobes pair through
+ * the table too (the fentry and tp_btf programs always do; raw_tp never).
+ */
+static bool have_atomics;
+
+/* Whether the programs of method m pair through the table. */
+static bool method_pairs(enum attach_mode m)
+{
+	return m == ATTACH_TP_BTF || m == ATTACH_FENTRY || (m == ATTACH_KPROBE && have_atomics);
+}
+
 /* The programs each method attaches, in attach order. */
 #define MAX_PROGS	4
 static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
@@ -74,6 +86,11 @@ static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 		progs[1] = skel->progs.nvmetrace_fx;	links[1] = &skel->links.nvmetrace_fx;
 		return 2;
 	case ATTACH_KPROBE:
+		if (have_atomics) {
+			progs[0] = skel->progs.nvmetrace_kp_t;	links[0] = &skel->links.nvmetrace_kp_t;
+			progs[1] = skel->progs.nvmetrace_krp_t;	links[1] = &skel->links.nvmetrace_krp_t;
+			return 2;
+		}
 		progs[0] = skel->progs.nvmetrace_kp;	links[0] = &skel->links.nvmetrace_kp;
 		progs[1] = skel->progs.nvmetrace_krp;	links[1] = &skel->links.nvmetrace_krp;
 		return 2;
@@ -130,7 +147,8 @@ static void report_misses(const struct session *s)
 	 */
 	done = done > covered ? done - covered : 0;
 	user = prog_misses(skel->progs.nvmetrace_fe) + prog_misses(skel->progs.nvmetrace_fx) +
-	       prog_misses(skel->progs.nvmetrace_kp) + prog_misses(skel->progs.nvmetrace_krp);
+	       prog_misses(skel->progs.nvmetrace_kp) + prog_misses(skel->progs.nvmetrace_krp) +
+	       prog_misses(skel->progs.nvmetrace_kp_t) + prog_misses(skel->progs.nvmetrace_krp_t);
 	if (setup)
 		fprintf(stderr, "nvmetrace: up to %llu commands not traced: the kernel skipped "
 			"nvmetrace's nvme_setup_cmd program, already running on that CPU\n",
@@ -203,23 +221,23 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The pairing table's size: NVMETRACE_PAIRS, or NVMETRACE_TEST_PAIRS (a
- * power of two) for tests that make commands share entries.
+/* The pairing table's size: dflt, or NVMETRACE_TEST_PAIRS (a power of
+ * two) for tests that make commands share entries.
  */
-static __u32 pairs_entries(void)
+static __u32 pairs_entries(__u32 dflt)
 {
 	const char *v = getenv("NVMETRACE_TEST_PAIRS");
 	char *end;
 	unsigned long n;
 
 	if (!v || !*v)
-		return NVMETRACE_PAIRS;
+		return dflt;
 	errno = 0;
 	n = strtoul(v, &end, 10);
 	if (errno || *end || !n || n > (1ul << 20) || (n & (n - 1))) {
 		fprintf(stderr, "nvmetrace: ignoring NVMETRACE_TEST_PAIRS=%s: not a power of "
 			"two up to 1048576\n", v);
-		return NVMETRACE_PAIRS;
+		return dflt;
 	}
 	return (__u32)n;
 }
@@ -258,11 +276,12 @@ static void configure(struct session *s, bool pairs)
 					    (__u8)env.hist_by;
 		bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist, HIST_MAX_GROUPS);
 	}
-	/* Only -a's tp_btf programs use the pairing table (a power of two,
-	 * for the BPF side's mask). Unused, it is one entry: maps cost memory
-	 * (charged to RLIMIT_MEMLOCK before Linux 5.11) even when idle.
+	/* The pairing table's size is a power of two, for the BPF side's
+	 * mask: commands in flight (-a), or threads in a passthrough call at
+	 * once. Unused, it is one entry: maps cost memory (charged to
+	 * RLIMIT_MEMLOCK before Linux 5.11) even when idle.
 	 */
-	n = env.all && pairs ? pairs_entries() : 1;
+	n = !pairs ? 1 : pairs_entries(env.all ? NVMETRACE_PAIRS : NVMETRACE_PAIRS_CALLS);
 	bpf_map__set_max_entries(s->skel->maps.nvmetrace_pairs, n);
 	ro->pairs_mask = n - 1;
 	if (env.ringbuf_bytes)
@@ -311,7 +330,7 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
-	configure(s, method == ATTACH_TP_BTF || also == ATTACH_TP_BTF);
+	configure(s, method_pairs(method) || method_pairs(also));
 	kernel_btf_release();
 	err = nvmetrace_bpf__load(s->skel);
 	if (err) {
@@ -444,6 +463,11 @@ static int session_start(struct session *s)
 	char why[256] = "";
 	int err;
 
+	have_atomics = feature_bpf_atomics();
+	if (env.verbose)
+		fprintf(stderr, "nvmetrace: BPF atomics %s: pairing %s\n",
+			have_atomics ? "available" : "unavailable (Linux 5.12+)",
+			have_atomics ? "through a table first" : "through hash maps");
 	if (env.attach != plain_m) {
 		if (!have_kernel_btf(NULL) || (s->module[0] && !have_kernel_btf(s->module)))
 			err = -ESRCH;	/* don't let libbpf fail noisily */
@@ -598,10 +622,10 @@ static int collect_inflight(struct session *s, struct nvmetrace_record **out)
 		key = next;
 		prev = &key;
 	}
-	/* Only tp_btf programs use the pairing table. An entry being
-	 * claimed or given back (not ready) is a command starting or done.
+	/* An entry of the pairing table being claimed or given back (not
+	 * ready) is a command starting or done.
 	 */
-	if (env.all && s->method == ATTACH_TP_BTF) {
+	if (method_pairs(s->method)) {
 		fd = bpf_map__fd(s->skel->maps.nvmetrace_pairs);
 		entries = bpf_map__max_entries(s->skel->maps.nvmetrace_pairs);
 		for (idx = 0; idx < entries; idx++) {
@@ -849,7 +873,12 @@ out:
 			(unsigned long long)bss->replaced_inflight,
 			bss->replaced_inflight == 1 ? " was" : "s were",
 			env.hist ? ", not in the histograms" : "");
-	if (env.verbose && env.all && s.method == ATTACH_TP_BTF && bss->hashed_total)
+	if (bss->missed_returns)
+		fprintf(stderr, "nvmetrace: %llu passthrough call%s whose return was not seen "
+			"(more threads in %s at once than the kernel's kretprobe follows); "
+			"listed as inflight\n", (unsigned long long)bss->missed_returns,
+			bss->missed_returns == 1 ? "" : "s", SUBMIT_FUNC);
+	if (env.verbose && method_pairs(s.method) && bss->hashed_total)
 		fprintf(stderr, "nvmetrace: %llu command%s paired through the hash map "
 			"(pairing table entry taken)\n", (unsigned long long)bss->hashed_total,
 			bss->hashed_total == 1 ? "" : "s");
