@@ -355,6 +355,25 @@ static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
 	return bpf_map_lookup_elem(&nvmetrace_pairs, &i);
 }
 
+/* Claim id's entry of the pairing table. NULL if another id holds it;
+ * *again if id held it already (its record is the earlier one's).
+ */
+static __always_inline struct nvmetrace_pair *pair_claim(__u64 id, bool *again)
+{
+	struct nvmetrace_pair *p = pair_of(id);
+	__u64 held;
+
+	*again = false;
+	if (!p)
+		return NULL;
+	held = __sync_val_compare_and_swap(&p->req, 0, id);
+	if (held && held != id)
+		return NULL;
+	*again = held == id;
+	p->ready = 0;
+	return p;
+}
+
 /* Give an entry of the pairing table back, after its record was read. */
 static __always_inline void pair_free(struct nvmetrace_pair *p)
 {
@@ -394,19 +413,13 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 	struct nvmetrace_pair *p = NULL;
 	struct gendisk *disk = NULL;
 	__u32 tid = (__u32)id;
+	bool again;
 
 	if (pairs) {
-		p = pair_of(id);
-		if (p) {
-			__u64 held = __sync_val_compare_and_swap(&p->req, 0, id);
-
-			if (held == id) {
-				p->ready = 0;
-				missed_return(&p->rec, now);
-			} else if (held) {
-				p = NULL;	/* another thread's: the hash map */
-			}
-		}
+		/* Held by another thread: the hash map. */
+		p = pair_claim(id, &again);
+		if (p && again)
+			missed_return(&p->rec, now);
 		/* A call of this thread left in the hash map. */
 		if (p && calls_hashed) {
 			old = bpf_map_lookup_elem(&nvmetrace_calls, &tid);
@@ -687,7 +700,8 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 	struct nvmetrace_pair *p = NULL;
 	struct nvmetrace_record *r;
 	struct submitter *who = NULL;
-	__u64 key = (__u64)req, now, id;
+	__u64 key = (__u64)req, now, id = 0;
+	bool again;
 
 	/* tp_btf arguments are trusted_ptr_or_null on newer kernels (6.12):
 	 * no pointer arithmetic before a NULL check.
@@ -696,19 +710,11 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		return;
 	now = bpf_ktime_get_ns();
 	if (pairs) {
+		/* Held by another command: the hash map. */
 		id = req_id(req);
-		p = pair_of(id);
-		if (p) {
-			__u64 held = __sync_val_compare_and_swap(&p->req, 0, id);
-
-			if (held == id) {
-				/* Set up before, never completed. */
-				p->ready = 0;
-				report_requeued(&p->rec, now);
-			} else if (held) {
-				p = NULL;	/* another command's: the hash map */
-			}
-		}
+		p = pair_claim(id, &again);
+		if (p && again)	/* set up before, never completed */
+			report_requeued(&p->rec, now);
 	}
 	r = p ? &p->rec : scratch();
 	if (!r)

@@ -184,6 +184,7 @@ t_signals() {
 			fi
 			others=$(grep -v -e '^sigat: ' -e '^nvmetrace: aggregating' \
 				-e '^nvmetrace: attached to ' -e '^libbpf: ' -e '^nvmetrace: no BTF for the NVMe' \
+				-e '^nvmetrace: BPF atomics ' \
 				/tmp/sig.err)
 			case "$verdict" in
 			"caught=yes exit=0"|"caught=no exit=0")
@@ -285,10 +286,14 @@ t_calls() {
 	printed=$(storm_rows)
 	grep -v '^libbpf' /tmp/err
 	check "$tag: exit 0" "exit $TRC" [ "$TRC" -eq 0 ]
-	check "$tag: every call traced once ($ISSUED issued)" "printed $printed" \
-		[ "$ISSUED" -eq 900 -a "$printed" -eq "$ISSUED" ]
+	# Where BPF programs are preemptible, the kernel may skip one that
+	# another thread's run left active on that CPU: nvmetrace reports it.
+	missed=$(sed -n 's/^nvmetrace: up to \([0-9]*\) passthrough calls missed: .*/\1/p' /tmp/err)
+	check "$tag: every call traced once, or reported missed ($ISSUED issued, ${missed:-0} missed)" \
+		"printed $printed" \
+		[ "$ISSUED" -eq 900 -a "$printed" -le "$ISSUED" -a $((ISSUED - printed)) -le "${missed:-0}" ]
 	check "$tag: nothing lost or left in flight" "$(grep -v '^libbpf' /tmp/err)" \
-		sh -c "! grep -Eq '^nvmetrace: .*(lost|missed|not traced|in flight)' /tmp/err"
+		sh -c "! grep -Eq '^nvmetrace: .*(lost|not traced|in flight)' /tmp/err"
 	# A kretprobe follows few calls at once where the kernel is not
 	# preemptible (one per CPU: Debian 5.10); the others' returns are not
 	# seen, and nvmetrace says how many it listed without a status.
