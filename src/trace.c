@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -650,18 +651,47 @@ static int collect_inflight(struct session *s, struct nvmetrace_record **out)
 	return n;
 }
 
-/* Commands still in flight when tracing stopped: printed, so none is
- * silently dropped.
+/* The init PID namespace's inode number (PROC_PID_INIT_INO): only there
+ * do /proc's thread ids match the ones the BPF side records.
  */
-static int report_inflight(struct session *s)
+#define PID_INIT_INO	0xEFFFFFFCu
+
+/* Whether the thread that made passthrough call r has exited: then the
+ * call returned, and its return was not seen (a thread cannot exit inside
+ * an ioctl). A thread still there, or one we cannot tell about, is taken
+ * to be in the call.
+ */
+static bool call_thread_gone(const struct nvmetrace_record *r)
+{
+	static int init_ns = -1;
+	char path[64];
+	struct stat st;
+
+	if (init_ns < 0)
+		init_ns = !stat("/proc/self/ns/pid", &st) && st.st_ino == PID_INIT_INO;
+	if (!init_ns)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", r->pid, r->tid);
+	return stat(path, &st) && errno == ENOENT;
+}
+
+/* Commands still in flight when tracing stopped: printed, so none is
+ * silently dropped. Returns how many are in flight; *returned counts the
+ * passthrough calls among them whose thread has exited (return not seen).
+ */
+static int report_inflight(struct session *s, int *returned)
 {
 	struct nvmetrace_record *recs;
 	int i, n = collect_inflight(s, &recs);
 
-	for (i = 0; i < n; i++)
+	*returned = 0;
+	for (i = 0; i < n; i++) {
+		if (!env.all && call_thread_gone(&recs[i]))
+			(*returned)++;
 		sink_record(&s->sink, &recs[i]);
+	}
 	free(recs);
-	return n;
+	return n - *returned;
 }
 
 /* -H/-S: read the kernel's histograms (and, for -S, what is in flight),
@@ -765,7 +795,8 @@ int trace_run(void)
 	struct output_ctx clock;
 	char lockdown[32];
 	bool sink_ready = false;
-	int err, inflight = 0, ret = 1;
+	int err, inflight = 0, returned = 0, ret = 1;
+	unsigned long long missed_returns;
 
 	/* No SA_RESTART: a signal must wake ring_buffer__poll() at once. */
 	sigaction(SIGINT, &sa, NULL);
@@ -846,7 +877,7 @@ out:
 	nvmetrace_bpf__detach(s.skel);
 	if (sink_ready) {
 		ring_buffer__consume(s.rb);
-		inflight = report_inflight(&s);
+		inflight = report_inflight(&s, &returned);
 		if (sink_flush(&s.sink))
 			ret = 1;
 		sink_close(&s.sink);
@@ -873,11 +904,13 @@ out:
 			(unsigned long long)bss->replaced_inflight,
 			bss->replaced_inflight == 1 ? " was" : "s were",
 			env.hist ? ", not in the histograms" : "");
-	if (bss->missed_returns)
+	missed_returns = bss->missed_returns + returned;
+	if (missed_returns)
 		fprintf(stderr, "nvmetrace: %llu passthrough call%s whose return was not seen "
-			"(more threads in %s at once than the kernel's kretprobe follows); "
-			"listed as inflight\n", (unsigned long long)bss->missed_returns,
-			bss->missed_returns == 1 ? "" : "s", SUBMIT_FUNC);
+			"(%s); listed as inflight\n", missed_returns,
+			missed_returns == 1 ? "" : "s", s.method == ATTACH_KPROBE ?
+			"more threads in " SUBMIT_FUNC " at once than the kernel's kretprobe follows" :
+			"the kernel skipped the return probe");
 	if (env.verbose && method_pairs(s.method) && bss->hashed_total)
 		fprintf(stderr, "nvmetrace: %llu command%s paired through the hash map "
 			"(pairing table entry taken)\n", (unsigned long long)bss->hashed_total,
