@@ -110,7 +110,8 @@ class Report:
     def rates(self):
         print("## Workload rate under each tracer\n")
         print("Each traced run follows an untraced run of the same workload; the "
-              "ratio is traced/untraced, median over the repetitions. Storm: "
+              "ratio is traced/untraced, median over the repetitions, with "
+              "kernel.bpf_stats_enabled off. Storm: "
               "`nvme-storm`, Identify passthrough ioctls back to back (commands/s). "
               "Block I/O: fio, 4 KiB O_DIRECT random reads, queue depth 16 (IOPS).\n")
         print("| configuration | storm cmds/s | storm ratio | block IOPS | block ratio | runs |")
@@ -162,7 +163,10 @@ class Report:
     def costs(self):
         print("## In-kernel cost per event\n")
         print("`kernel.bpf_stats_enabled=1`: run_time_ns / run_cnt of each program "
-              "while the storm ran (all repetitions). \"ns per command\" sums every "
+              "while the storm ran, in a window of its own after the first repetition's "
+              "rate runs (the rates are measured with the stats off, as in production, "
+              "since they add two clock reads and a counter update to every run). "
+              "\"ns per command\" sums every "
               "program of the tool over the commands the storm issued. Block I/O "
               "rows are the same for the programs -a attaches to the block path.\n")
         print("| configuration | workload | program | hook type | runs | ns per run | ns per command |")
