@@ -11,6 +11,13 @@
 
 struct gendisk {
 	char disk_name[DISK_NAME_LEN];
+	__u64 diskseq;			/* Linux 5.15+ */
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];			/* TASK_COMM_LEN */
 } __attribute__((preserve_access_index));
 
 struct request_queue {

@@ -238,10 +238,25 @@ static __always_inline bool keep_completion(const struct nvmetrace_record *r)
 	return true;
 }
 
-static __always_inline void set_current(struct nvmetrace_record *r)
+/* The current task. btf (a constant: tp_btf): direct loads from its BTF
+ * pointer (Linux 5.11) instead of the comm helper's string copy.
+ */
+static __always_inline void set_current(struct nvmetrace_record *r, bool btf)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	__u64 id;
 
+	if (btf) {
+		task = bpf_get_current_task_btf();
+		_Static_assert(sizeof(r->comm) == 2 * sizeof(__u64), "comm: two words");
+		r->pid = task->tgid;
+		r->tid = task->pid;
+		((__u64 *)r->comm)[0] = *(__u64 *)&task->comm[0];
+		((__u64 *)r->comm)[1] = *(__u64 *)&task->comm[8];
+		r->comm[sizeof(r->comm) - 1] = 0;
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -252,6 +267,26 @@ static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd
 	/* On failure the helper zero-fills the destination. */
 	if (bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd))
 		r->flags |= NVMETRACE_F_SQE_FAULT;
+}
+
+/* The disk's name: DISK_NAME_LEN bytes, NUL-padded (the gendisk is zeroed
+ * when allocated). With a BTF pointer, four direct loads; else one
+ * fixed-size read, cheaper than a string read's byte loop.
+ */
+static __always_inline void disk_name(struct nvmetrace_record *r, struct gendisk *disk, bool btf)
+{
+	__u64 *dst = (__u64 *)r->disk;
+
+	_Static_assert(sizeof(r->disk) == 4 * sizeof(__u64), "disk name: four words");
+	if (btf) {
+		dst[0] = *(__u64 *)&disk->disk_name[0];
+		dst[1] = *(__u64 *)&disk->disk_name[8];
+		dst[2] = *(__u64 *)&disk->disk_name[16];
+		dst[3] = *(__u64 *)&disk->disk_name[24];
+	} else {
+		bpf_probe_read_kernel(r->disk, sizeof(r->disk), &disk->disk_name);
+	}
+	r->disk[sizeof(r->disk) - 1] = 0;
 }
 
 static __always_inline void emit(const struct nvmetrace_record *src)
@@ -449,7 +484,7 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 		if (bpf_core_field_exists(q->disk))
 			disk = BPF_CORE_READ(q, disk);
 		if (disk)
-			bpf_probe_read_kernel_str(r->disk, sizeof(r->disk), &disk->disk_name);
+			disk_name(r, disk, false);
 	}
 	if (!keep_submission(r)) {
 		if (p)
@@ -606,6 +641,37 @@ static __always_inline void detect_genctr(struct request *req, const struct nvme
 		seen_genctr = 1;
 }
 
+/* Controller instances by disk, for setup: a disk's diskseq (Linux 5.15)
+ * is never reused, and the disk's requests go to one controller (under
+ * multipath, each path has a disk of its own). An entry is diskseq << 20 |
+ * instance, one 64-bit word, so concurrent updates cannot tear it; a
+ * slot holding another disk is a miss. It saves the two dependent reads
+ * of nvme_req(req)->ctrl->instance (helper calls: nvme_req() is no BTF
+ * pointer) for every block I/O command.
+ */
+#define CTRL_CACHE		64
+#define CTRL_CACHE_SHIFT	20
+__u64 ctrl_cache[CTRL_CACHE] = {};
+
+static __always_inline int ctrl_instance(struct request *req, struct gendisk *disk, bool btf)
+{
+	__u64 seq = 0, *slot = NULL;
+	int inst;
+
+	if (btf && disk && bpf_core_field_exists(disk->diskseq)) {
+		seq = disk->diskseq;
+		if (seq && seq < 1ull << (64 - CTRL_CACHE_SHIFT)) {
+			slot = &ctrl_cache[seq & (CTRL_CACHE - 1)];
+			if (*slot >> CTRL_CACHE_SHIFT == seq)
+				return *slot & ((1u << CTRL_CACHE_SHIFT) - 1);
+		}
+	}
+	inst = BPF_CORE_READ((struct nvme_request *)nvme_req(req), ctrl, instance);
+	if (slot && inst >= 0 && inst < 1 << CTRL_CACHE_SHIFT)
+		*slot = seq << CTRL_CACHE_SHIFT | inst;
+	return inst;
+}
+
 /* Where the request goes. btf (a constant: tp_btf, not raw_tp): req is a
  * BTF pointer, whose fields the program loads directly (the verifier makes
  * them fault-safe loads) instead of a bpf_probe_read_kernel() call each.
@@ -613,7 +679,6 @@ static __always_inline void detect_genctr(struct request *req, const struct nvme
 static __always_inline void request_where(struct request *req, struct nvmetrace_record *r,
 					  bool btf)
 {
-	struct nvme_request *nr = nvme_req(req);
 	struct request_queue *q = btf ? req->q : BPF_CORE_READ(req, q);
 	struct gendisk *disk = NULL;
 	void *queuedata = btf ? q->queuedata : BPF_CORE_READ(q, queuedata);
@@ -634,9 +699,9 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	else if (bpf_core_field_exists(req->rq_disk))
 		disk = btf ? req->rq_disk : BPF_CORE_READ(req, rq_disk);
 	if (disk)
-		bpf_probe_read_kernel_str(r->disk, sizeof(r->disk), &disk->disk_name);
+		disk_name(r, disk, btf);
 	if (bpf_core_type_exists(struct nvme_request)) {
-		r->ctrl = BPF_CORE_READ(nr, ctrl, instance);
+		r->ctrl = ctrl_instance(req, disk, btf);
 		r->flags |= NVMETRACE_F_CTRL;
 	} else {
 		r->ctrl = -1;
@@ -731,7 +796,7 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
 			__sync_fetch_and_add(&submitters_live, -1);
 	} else {
-		set_current(r);
+		set_current(r, btf);
 	}
 	read_sqe(r, cmd);
 	/* Until completion, result holds where the SQE is (see on_complete). */
@@ -863,8 +928,9 @@ int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
 	return 0;
 }
 
-/* Since Linux 6.2 the kernel skips a raw tracepoint program that is already
- * running on the CPU (bpf_trace_run*: prog->active), and counts a miss. A
+/* Since Linux 6.1 (commit 05b24ff9b2cf, also in older stable kernels) the
+ * kernel skips a raw tracepoint program that is already running on the
+ * CPU (bpf_trace_run*: prog->active), and counts a miss. A
  * completion that interrupts the completion program (another queue's
  * interrupt while a controller reset reaps completions in a task, say)
  * would go unseen. A second program on the same tracepoint runs right after
