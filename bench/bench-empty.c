@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench-empty PROGRAM: attach one program of bench/empty.bpf.c (an empty
- * kprobe on nvme_submit_user_cmd or tp_btf on nvme:nvme_setup_cmd, or one of
- * the floor_* ladder on the same tracepoint), drain its ring buffer, and
- * wait for SIGINT/SIGTERM; prints "attached" once it is. For `make bench`.
+ * bench-empty PROGRAM...: attach programs of bench/empty.bpf.c (an empty
+ * kprobe on nvme_submit_user_cmd or tp_btf on nvme:nvme_setup_cmd, the empty
+ * programs on every -a hook, or one of the floor_* ladder on nvme_setup_cmd),
+ * drain the ring buffer, and wait for SIGINT/SIGTERM; prints "attached" once
+ * it is. For `make bench`.
  */
 #include <errno.h>
 #include <signal.h>
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct bpf_program *prog, *want = NULL;
 	struct empty_bpf *skel;
-	int err;
+	int err, wanted = 0;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -40,14 +41,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
-		bool it = argc == 2 && !strcmp(bpf_program__name(prog), argv[1]);
+		bool it = false;
+		int i;
 
+		for (i = 1; i < argc; i++)
+			it |= !strcmp(bpf_program__name(prog), argv[i]);
 		bpf_program__set_autoload(prog, it);
 		if (it)
 			want = prog;
+		wanted += it;
 	}
-	if (!want) {
-		fprintf(stderr, "usage: bench-empty PROGRAM (a program of bench/empty.bpf.c)\n");
+	if (!want || wanted != argc - 1) {
+		fprintf(stderr, "usage: bench-empty PROGRAM... (programs of bench/empty.bpf.c)\n");
 		empty_bpf__destroy(skel);
 		return 2;
 	}

@@ -70,6 +70,22 @@ int empty_tp_btf(void *ctx)
 	return 0;
 }
 
+/* With empty_tp_btf, empty programs on every hook nvmetrace -a uses (one
+ * on nvme_setup_cmd, two on nvme_complete_rq): what attaching there costs
+ * the workload before a tracer does anything.
+ */
+SEC("tp_btf/nvme_complete_rq")
+int empty_tp_done(void *ctx)
+{
+	return 0;
+}
+
+SEC("tp_btf/nvme_complete_rq")
+int empty_tp_done2(void *ctx)
+{
+	return 0;
+}
+
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_ktime, void *req, void *cmd)
 {

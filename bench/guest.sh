@@ -72,6 +72,8 @@ start_tool() {
 	bpftrace)	bpftrace -e "$SEED_BT" >"$o" 2>"$e" & ;;
 	# Unbuffered, as on the terminal the seeds ran it on.
 	bcc)		PYTHONUNBUFFERED=1 python3 "$TOP/bench/seed_bcc.py" >"$o" 2>"$e" & ;;
+	# Empty programs on every hook -a uses.
+	empty-a)	"$EMPTY" empty_tp_btf empty_tp_done empty_tp_done2 >"$o" 2>"$e" & ;;
 	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
 	empty-*|floor-*) "$EMPTY" "${c//-/_}" >"$o" 2>"$e" & ;;
 	tracefs)
@@ -265,10 +267,11 @@ for c in nvmetrace-j nvmetrace-a-j-storm bpftrace bcc tracefs nvmetrace-j-tiny n
 	wanted "$c" && loss_run "$c"
 done
 for rep in $(seq "$REPS"); do
-	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs \
+	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs empty-a \
 		 empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-lookup floor-delete floor-update \
 		 floor-map floor-table floor-ringbuf floor-record; do
-		case $c in empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
+		# The floors' rates once; the -a floor's as often as -a's.
+		case $c in empty-a) ;; empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
 		wanted "$c" && rate_run "$c" "$rep"
 	done
 done

@@ -18,6 +18,7 @@ NAMES = {
     "bpftrace": "bpftrace, the seeds' one-liner",
     "bcc": "BCC, the seeds' Python script",
     "tracefs": "tracefs nvme events + trace_pipe",
+    "empty-a": "empty BPF programs on -a's three hooks (floor)",
     "empty-kprobe": "empty BPF kprobe (floor)",
     "empty-tp_btf": "empty BPF tp_btf (floor)",
     "floor-ktime": "floor: timestamp",
@@ -124,8 +125,13 @@ class Report:
         print()
         for wl, label in (("storm", "passthrough storm"), ("fio", "block I/O")):
             a, _ = self.ratio("nvmetrace-a", wl)
+            # Empty programs on the same hooks: what attaching there costs
+            # before any work (under TCG, part of the run-to-run noise too).
+            e, _ = self.ratio("empty-a", wl)
+            floor = "" if e is None else \
+                f" (empty programs on the same hooks: {(1 - e) * 100:.1f}%)"
             self.target(f"nvmetrace -a costs <= 5% on the {label}",
-                        fmt(None if a is None else (1 - a) * 100, "{:.1f}%"),
+                        fmt(None if a is None else (1 - a) * 100, "{:.1f}%") + floor,
                         None if a is None else a >= 0.95)
             # The seeds' bpftrace and BCC scripts hook nvme_submit_user_cmd,
             # which block I/O never calls: there they record nothing, and
@@ -141,7 +147,7 @@ class Report:
                         None if a is None or not alts else all(a >= v for v in alts.values()))
             h, _ = self.ratio("nvmetrace-H", wl)
             self.target(f"nvmetrace -a -H costs <= 2% on the {label}",
-                        fmt(None if h is None else (1 - h) * 100, "{:.1f}%"),
+                        fmt(None if h is None else (1 - h) * 100, "{:.1f}%") + floor,
                         None if h is None else h >= 0.98)
 
     def cost_of(self, config, workload="storm"):
