@@ -143,8 +143,9 @@ static void report_misses(const struct session *s)
 	done = prog_misses(skel->progs.nvmetrace_tp_done) +
 	       prog_misses(skel->progs.nvmetrace_rt_done);
 	covered = skel->bss->covered_completions;
-	/* Where nested runs are not skipped (kernels without commit 05b24ff9b2cf) the second
-	 * program also sees the first one's depth: done < covered.
+	/* Where nested runs are not skipped (kernels without commit
+	 * 05b24ff9b2cf) the second program also sees the first one's depth:
+	 * done < covered.
 	 */
 	done = done > covered ? done - covered : 0;
 	user = prog_misses(skel->progs.nvmetrace_fe) + prog_misses(skel->progs.nvmetrace_fx) +
