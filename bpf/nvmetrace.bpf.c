@@ -238,13 +238,13 @@ static __always_inline bool keep_completion(const struct nvmetrace_record *r)
 	return true;
 }
 
-/* The current task. btf (a constant: tp_btf): direct loads from its BTF
+/* The current task; id is its bpf_get_current_pid_tgid(), or 0 if not
+ * taken yet. btf (a constant: tp_btf, fentry): direct loads from its BTF
  * pointer (Linux 5.11) instead of the comm helper's string copy.
  */
-static __always_inline void set_current(struct nvmetrace_record *r, bool btf)
+static __always_inline void set_current(struct nvmetrace_record *r, __u64 id, bool btf)
 {
 	struct task_struct *task;
-	__u64 id;
 
 	if (btf) {
 		task = bpf_get_current_task_btf();
@@ -256,7 +256,8 @@ static __always_inline void set_current(struct nvmetrace_record *r, bool btf)
 		r->comm[sizeof(r->comm) - 1] = 0;
 		return;
 	}
-	id = bpf_get_current_pid_tgid();
+	if (!id)
+		id = bpf_get_current_pid_tgid();
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -441,7 +442,9 @@ static __always_inline void missed_return(struct nvmetrace_record *old, __u64 no
 	emit(old);
 }
 
-static __always_inline void user_cmd_entry(struct request_queue *q, const void *cmd, bool pairs)
+/* btf (a constant: fentry): q is a BTF pointer, read by direct loads. */
+static __always_inline void user_cmd_entry(struct request_queue *q, const void *cmd, bool pairs,
+					   bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
 	struct nvmetrace_record *r, *old;
@@ -472,19 +475,17 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 	r->source = NVMETRACE_SRC_USER_CMD;
 	r->flags = NVMETRACE_F_PASSTHRU | NVMETRACE_F_QTYPE;
 	r->ts_ns = now;
-	r->pid = id >> 32;
-	r->tid = tid;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	set_current(r, id, btf);
 	read_sqe(r, cmd);
 	/* The admin queue has no queuedata; a namespace's queue has the
 	 * namespace, and (Linux 5.15+) its disk.
 	 */
-	if (BPF_CORE_READ(q, queuedata)) {
+	if (q && (btf ? q->queuedata : BPF_CORE_READ(q, queuedata))) {
 		r->flags |= NVMETRACE_F_IOQ;
 		if (bpf_core_field_exists(q->disk))
-			disk = BPF_CORE_READ(q, disk);
+			disk = btf ? q->disk : BPF_CORE_READ(q, disk);
 		if (disk)
-			disk_name(r, disk, false);
+			disk_name(r, disk, btf);
 	}
 	if (!keep_submission(r)) {
 		if (p)
@@ -542,7 +543,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 SEC("kprobe/nvme_submit_user_cmd")
 int BPF_KPROBE(nvmetrace_kp, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(q, cmd, false);
+	user_cmd_entry(q, cmd, false, false);
 	return 0;
 }
 
@@ -557,7 +558,7 @@ int BPF_KRETPROBE(nvmetrace_krp, long ret)
 SEC("kprobe/nvme_submit_user_cmd")
 int BPF_KPROBE(nvmetrace_kp_t, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(q, cmd, true);
+	user_cmd_entry(q, cmd, true, false);
 	return 0;
 }
 
@@ -574,7 +575,7 @@ int BPF_KRETPROBE(nvmetrace_krp_t, long ret)
 SEC("fentry/nvme_submit_user_cmd")
 int BPF_PROG(nvmetrace_fe, struct request_queue *q, void *cmd)
 {
-	user_cmd_entry(q, cmd, true);
+	user_cmd_entry(q, cmd, true, true);
 	return 0;
 }
 
@@ -796,7 +797,7 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
 			__sync_fetch_and_add(&submitters_live, -1);
 	} else {
-		set_current(r, btf);
+		set_current(r, 0, btf);
 	}
 	read_sqe(r, cmd);
 	/* Until completion, result holds where the SQE is (see on_complete). */
