@@ -18,6 +18,7 @@ NS=/dev/nvme0n1
 MARK=0x5eed			# cdw10 of the marker Identify (CNS 0xed: rejected, still traced)
 MARK_RE='"cdw10":24301|cdw10: 5eed| 5eed( |$)|cns=237'	# how each tool prints it
 W=/tmp/bench
+HZ=$(getconf CLK_TCK)
 mkdir -p "$W"
 export BCC_KERNEL_SOURCE=$HEADERS BPFTRACE_KERNEL_SOURCE=$HEADERS
 
@@ -154,6 +155,10 @@ wait_attached() {
 
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# cpu_ticks PID: user + system clock ticks of the process, all its threads
+# (fields 14 and 15 of /proc/PID/stat, counted after the command's ")").
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # cost_lines CONFIG REP WORKLOAD BEFORE AFTER COUNT: per program of the
 # tracer, runs and ns spent in the workload (from two progs snapshots).
 cost_lines() {
@@ -199,7 +204,7 @@ loss_run() {
 
 # Throughput: alternate untraced and traced runs of both workloads.
 rate_run() {
-	local c=$1 rep=$2 b_storm b_fio t_storm t_fio issued attach hwm o t0
+	local c=$1 rep=$2 b_storm b_fio t_storm t_fio issued attach hwm o t0 cpu0 cpu1 cpu2
 	set -- $(storm "$SECS")
 	b_storm=${2:-}
 	b_fio=$(fio_run "$SECS")
@@ -222,9 +227,12 @@ rate_run() {
 	# Rates with kernel.bpf_stats_enabled off, as in production: its two
 	# clock reads and counter update a program run would be charged to
 	# the tool.
+	cpu0=$(cpu_ticks "$TPID")
 	set -- $(storm "$SECS")
 	t_storm=${2:-}
+	cpu1=$(cpu_ticks "$TPID")
 	t_fio=$(fio_run "$SECS")
+	cpu2=$(cpu_ticks "$TPID")
 	# Then, the first repetition, its programs' cost with the stats on.
 	if [ "$rep" = 1 ] && is_bpf "$c"; then
 		stats 1
@@ -244,6 +252,10 @@ rate_run() {
 	out "RATE config=$c rep=$rep workload=fio base=$b_fio traced=$t_fio"
 	out "ATTACH config=$c rep=$rep seconds=$attach"
 	out "RSS config=$c rep=$rep kib=$hwm"
+	# The tool's own process: CPU per second of each workload run.
+	out "CPU config=$c rep=$rep storm=$(awk -v t=$((cpu1 - cpu0)) -v hz="$HZ" -v s="$SECS" \
+		'BEGIN { printf "%.4f", t / hz / s }') fio=$(awk -v t=$((cpu2 - cpu1)) -v hz="$HZ" \
+		-v s="$SECS" 'BEGIN { printf "%.4f", t / hz / s }')"
 	grep -h -E '^(nvmetrace: lost|Lost|lost [1-9]|bench-empty: )' "$W/$c.err" | head -n 3 |
 		while read -r l; do out "NOTE config=$c rep=$rep $l"; done
 }

@@ -317,12 +317,21 @@ class Report:
         print()
 
     def rss(self):
-        print("## Peak RSS of each tool\n")
-        print("| configuration | peak RSS (MiB, median) |")
-        print("|---|---:|")
+        print("## Peak RSS and CPU of each tool\n")
+        print("The tool's own process (the reader; for tracefs, `cat trace_pipe`): "
+              "peak RSS, and the CPU it used while each workload ran, in % of one "
+              "vCPU (user + system, from /proc/PID/stat), median over the "
+              "repetitions. In-kernel BPF time is in the cost table above. On 2 host "
+              "cores a busy reader also takes host CPU from QEMU's device emulation.\n")
+        print("| configuration | peak RSS (MiB, median) | CPU during the storm | CPU during block I/O |")
+        print("|---|---:|---:|---:|")
         for c in self.configs("RSS"):
             v = med(num(r.get("kib")) for r in self.of("RSS", config=c))
-            print(f"| {NAMES.get(c, c)} | {fmt(None if v is None else v / 1024, '{:.1f}')} |")
+            cpu = {wl: med(num(r.get(wl)) for r in self.of("CPU", config=c))
+                   for wl in ("storm", "fio")}
+            print(f"| {NAMES.get(c, c)} | {fmt(None if v is None else v / 1024, '{:.1f}')} "
+                  f"| {fmt(None if cpu['storm'] is None else cpu['storm'] * 100, '{:.1f}%')} "
+                  f"| {fmt(None if cpu['fio'] is None else cpu['fio'] * 100, '{:.1f}%')} |")
         print()
 
     def notes(self):
