@@ -864,9 +864,10 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	 * from the command now, if it is still where setup saw it:
 	 * nvme_req(req)->cmd (the first member in every layout) is the SQE
 	 * the driver built since Linux 5.17; before, block I/O built it on
-	 * the stack and the pointer may be stale.
+	 * the stack and the pointer may be stale. Histograms do not show
+	 * them: no read.
 	 */
-	if (head[0] && head[0] == r->result &&
+	if (!hist_mode && head[0] && head[0] == r->result &&
 	    !bpf_probe_read_kernel(&r->sqe[16], 24, (void *)head[0] + 16))
 		r->flags |= NVMETRACE_F_PTRS;
 	if (bpf_core_type_exists(struct nvme_request)) {
