@@ -202,12 +202,20 @@ loss_run() {
 	out "LOSS config=$c issued=$((issued + markers)) received=$got reported=${rep:-0} rate=$rate start_s=$start markers=$markers"
 }
 
+# phase CONFIG REP WORKLOAD RUN EDGE: marks where a measured run starts and
+# ends, for the host, which samples QEMU's threads (bench/run.sh).
+phase() { out "PHASE config=$1 rep=$2 workload=$3 run=$4 edge=$5"; }
+
 # Throughput: alternate untraced and traced runs of both workloads.
 rate_run() {
 	local c=$1 rep=$2 b_storm b_fio t_storm t_fio issued attach hwm o t0 cpu0 cpu1 cpu2
+	phase "$c" "$rep" storm base start
 	set -- $(storm "$SECS")
 	b_storm=${2:-}
+	phase "$c" "$rep" storm base end
+	phase "$c" "$rep" fio base start
 	b_fio=$(fio_run "$SECS")
+	phase "$c" "$rep" fio base end
 	if [ "$c" = none ]; then
 		out "RATE config=none rep=$rep workload=storm base=$b_storm traced=$b_storm"
 		out "RATE config=none rep=$rep workload=fio base=$b_fio traced=$b_fio"
@@ -227,12 +235,16 @@ rate_run() {
 	# Rates with kernel.bpf_stats_enabled off, as in production: its two
 	# clock reads and counter update a program run would be charged to
 	# the tool.
+	phase "$c" "$rep" storm traced start
 	cpu0=$(cpu_ticks "$TPID")
 	set -- $(storm "$SECS")
 	t_storm=${2:-}
 	cpu1=$(cpu_ticks "$TPID")
+	phase "$c" "$rep" storm traced end
+	phase "$c" "$rep" fio traced start
 	t_fio=$(fio_run "$SECS")
 	cpu2=$(cpu_ticks "$TPID")
+	phase "$c" "$rep" fio traced end
 	# Then, the first repetition, its programs' cost with the stats on.
 	if [ "$rep" = 1 ] && is_bpf "$c"; then
 		stats 1

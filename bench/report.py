@@ -150,6 +150,70 @@ class Report:
                         fmt(None if h is None else (1 - h) * 100, "{:.1f}%") + floor,
                         None if h is None else h >= 0.98)
 
+    def host_windows(self):
+        """Host CPU of QEMU's threads (% of one host core, by kind) over each
+        measured run: between the first sample taken after the run's start
+        line and the last sample taken before its end line (bench/run.sh).
+        {(config, workload, run): [(main, vcpu, other), ...]}"""
+        hz = num((self.of("HOSTHZ") or [{}])[0].get("hz"))
+        samples = [(num(r["t"]), int(r["phases"]), num(r["main"]), num(r["vcpu"]), num(r["other"]))
+                   for r in self.of("HOST")]
+        out = {}
+        if not hz or not samples:
+            return out
+        starts = {}
+        for i, r in enumerate(self.of("PHASE"), 1):
+            key = (r["config"], r["rep"], r["workload"], r["run"])
+            if r["edge"] == "start":
+                starts[key] = i
+                continue
+            first = starts.pop(key, None)
+            if first is None:
+                continue
+            a = next((s for s in samples if s[1] >= first), None)
+            b = next((s for s in reversed(samples) if s[1] < i), None)
+            # A window shorter than a second says too little.
+            if a is None or b is None or b[0] - a[0] < 1:
+                continue
+            secs = b[0] - a[0]
+            out.setdefault((key[0], key[2], key[3]), []).append(
+                tuple((b[k] - a[k]) / hz / secs * 100 for k in (2, 3, 4)))
+        return out
+
+    def host_cpu(self):
+        w = self.host_windows()
+        if not w:
+            return
+        print("## Host CPU of QEMU during each workload\n")
+        print(f"Sampled on the host every half second from /proc (user + system ticks "
+              f"of each QEMU thread), over each measured run, in % of one host core "
+              f"({os.cpu_count()} cores: {os.cpu_count() * 100}% in all), median over the runs. "
+              "\"main\" is QEMU's main loop, where the emulated NVMe controller does "
+              "its work (and 9p, idle here); \"vCPUs\" the guest's two vCPU threads, "
+              "which run the guest kernel, the workload, and every tracer's programs and "
+              "reader; \"other\" QEMU's I/O workers. Untraced rows are every "
+              "untraced run of the boot. When the sum nears the host's cores, every "
+              "microsecond a tracer adds to the vCPUs is host time the device model "
+              "waits for.\n")
+        print("| configuration | storm: main | vCPUs | other | total "
+              "| block I/O: main | vCPUs | other | total |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rows = [("none", "base")] + [(c, "traced") for c in self.configs("RATE") if c != "none"]
+        for c, run in rows:
+            cells = []
+            for wl in ("storm", "fio"):
+                if run == "base":
+                    vals = [v for (cc, ww, rr), vs in w.items() if ww == wl and rr == "base" for v in vs]
+                else:
+                    vals = w.get((c, wl, run), [])
+                m = [med(v[k] for v in vals) for k in range(3)]
+                total = None if None in m else sum(m)
+                cells += [fmt(x, "{:.0f}%") for x in m + [total]]
+            if all(x == "n/a" for x in cells):
+                continue
+            print(f"| {NAMES.get(c, c)} | " + " | ".join(cells) + " |")
+        print()
+
     def cost_of(self, config, workload="storm"):
         """Per program: (type, ns per run, runs per command), summed over reps;
         and the total ns per traced command."""
@@ -380,6 +444,7 @@ def main():
     rep.start()
     rep.loss()
     rep.rss()
+    rep.host_cpu()
     print("## Replay on the host\n")
     replay = open(args.replay).read().strip()
     print(replay + "\n")

@@ -72,9 +72,41 @@ truncate -s 1G "$work/disk0.img"
 # single-threaded TCG fio's io_uring reads on 6.1 stalled (156 IOPS, then
 # none), where the test suites, with no fio, run fine.
 tcg_thread=${BENCH_TCG_THREAD:-multi}
+
+# sample_qemu TIMEOUT_PID RESULTS: every half second, the host CPU ticks
+# QEMU's threads have used, by kind (main: the main loop, where the NVMe
+# device model and 9p run; vcpu: the guest's vCPUs; other: I/O workers and
+# the rest), with how many PHASE lines the guest has written by then: the
+# report turns the ticks between a run's start and end into host CPU.
+# One awk a sample, a fraction of a percent of a core.
+sample_qemu() {
+	local tp=$1 res=$2 q= n
+	# Not under set -e: a sample that fails (QEMU gone) is simply none.
+	set +e
+	while kill -0 "$tp" 2>/dev/null; do
+		[ -n "$q" ] || q=$(pgrep -P "$tp" qemu-system || true)
+		if [ -n "$q" ]; then
+			n=$(grep -c 'BENCH PHASE' "$res" 2>/dev/null || true)
+			awk -v t="$EPOCHREALTIME" -v n="${n:-0}" '
+				match($0, /\(.*\)/) {
+					comm = substr($0, RSTART + 1, RLENGTH - 2)
+					split(substr($0, RSTART + RLENGTH + 1), f, " ")
+					kind = comm ~ /^CPU [0-9]+\/TCG/ ? "vcpu" : \
+					       comm ~ /^qemu-system/ ? "main" : "other"
+					ticks[kind] += f[12] + f[13]
+				}
+				END { printf "HOST t=%s phases=%d main=%d vcpu=%d other=%d\n",
+					t, n, ticks["main"], ticks["vcpu"], ticks["other"] }
+			' /proc/"$q"/task/*/stat 2>/dev/null || true
+		fi
+		sleep 0.5
+	done
+}
+
 log "bench: booting $k (${secs}s per run, $reps repetitions, TCG thread=$tcg_thread)"
 rc=0
 timeout --foreground -k 10 "${BENCH_TIMEOUT:-7200}" qemu-system-x86_64 \
+	-name nvmetrace-bench,debug-threads=on \
 	-accel "tcg,thread=$tcg_thread" -cpu max -smp 2 -m 3072 \
 	-display none -monitor none -no-reboot \
 	-serial "file:$work/console.log" -serial "file:$work/results.log" \
@@ -83,9 +115,18 @@ timeout --foreground -k 10 "${BENCH_TIMEOUT:-7200}" qemu-system-x86_64 \
 	-drive "file=$work/disk0.img,if=none,id=nvm0,format=raw" \
 	-device nvme,serial=deadbeef,drive=nvm0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	</dev/null >"$work/qemu.log" 2>&1 || rc=$?
+	</dev/null >"$work/qemu.log" 2>&1 &
+qemu_pid=$!
+sample_qemu "$qemu_pid" "$work/results.log" >"$work/host.txt" &
+sampler_pid=$!
+wait "$qemu_pid" || rc=$?
+wait "$sampler_pid" || true
 cp "$work/console.log" "$out_dir/console.log"
-tr -d '\r' <"$work/results.log" | grep -E '^(BENCH|FAIL) ' >"$out_dir/vm.txt" || true
+{
+	tr -d '\r' <"$work/results.log" | grep -E '^(BENCH|FAIL) '
+	echo "BENCH HOSTHZ hz=$(getconf CLK_TCK)"
+	sed 's/^/BENCH /' "$work/host.txt"
+} >"$out_dir/vm.txt" || true
 if ! grep -q '^BENCH DONE' "$out_dir/vm.txt"; then
 	cat "$out_dir/vm.txt" >&2
 	die "the benchmark VM did not finish (qemu exit $rc); console log in $out_dir/console.log"
