@@ -48,7 +48,7 @@ all: $(BUILD)/nvmetrace
 $(BUILD):
 	$(Q)mkdir -p $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c src/record.h | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c src/record.h src/hist.h $(wildcard bpf/*.h) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -136,7 +136,7 @@ $(BUILD)/%: bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/%.bpf.o: bench/%.bpf.c | $(BUILD)
+$(BUILD)/%.bpf.o: bench/%.bpf.c src/record.h $(wildcard bpf/*.h) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -61,4 +61,39 @@ struct nvme_request {
 	struct nvme_ctrl *ctrl;
 } __attribute__((preserve_access_index));
 
+/* include/linux/nvme.h: the submission queue entry, as the NVMe
+ * specification lays it out, in its common view. Read member by member
+ * (direct loads from a BTF pointer must each stay within one member);
+ * cdw10-cdw15 sit in a struct_group (an anonymous union) since Linux 5.19,
+ * which CO-RE finds by name.
+ */
+union nvme_data_ptr {
+	struct {
+		__u64 prp1;
+		__u64 prp2;
+	};
+} __attribute__((preserve_access_index));
+
+struct nvme_common_command {
+	__u8 opcode;
+	__u8 flags;
+	__u16 command_id;
+	__u32 nsid;
+	__u32 cdw2[2];
+	__u64 metadata;
+	union nvme_data_ptr dptr;
+	__u32 cdw10;
+	__u32 cdw11;
+	__u32 cdw12;
+	__u32 cdw13;
+	__u32 cdw14;
+	__u32 cdw15;
+} __attribute__((preserve_access_index));
+
+struct nvme_command {
+	union {
+		struct nvme_common_command common;
+	};
+} __attribute__((preserve_access_index));
+
 #endif /* NVMETRACE_CORE_VIEWS_H */

@@ -7,9 +7,10 @@
  *  - every command: the nvme:nvme_setup_cmd and nvme:nvme_complete_rq
  *    tracepoints, by tp_btf or raw_tp (-a), paired by request.
  *
- * The command is read as the raw 64-byte submission queue entry whose layout
- * the NVMe specification fixes, so no kernel BTF for struct nvme_command is
- * needed; block-layer types come from vmlinux BTF by CO-RE. Filters are
+ * The command is kept as the raw 64-byte submission queue entry whose layout
+ * the NVMe specification fixes: copied whole where no BTF describes it, or
+ * loaded member by member from struct nvme_command's BTF where the program
+ * has a BTF pointer to it; block-layer types come from vmlinux BTF by CO-RE. Filters are
  * applied here so filtered-out commands cost no record.
  */
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "core_views.h"
+#include "sqe_btf.h"
 #include "../src/record.h"
 #include "../src/hist.h"
 
@@ -263,11 +265,24 @@ static __always_inline void set_current(struct nvmetrace_record *r, __u64 id, bo
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 }
 
-static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd)
+/* The SQE, 64 bytes. btf (a constant: tp_btf, fentry): cmd is a BTF
+ * pointer, read member by member (sqe_btf.h), without a helper call. Else
+ * one bpf_probe_read_kernel().
+ */
+static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd, bool btf)
 {
-	/* On failure the helper zero-fills the destination. */
-	if (bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd))
+	if (!btf) {
+		/* On failure the helper zero-fills the destination. */
+		if (bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd))
+			r->flags |= NVMETRACE_F_SQE_FAULT;
+		return;
+	}
+	/* tp_btf arguments may be NULL to the verifier (Linux 6.12+). */
+	if (!cmd) {
 		r->flags |= NVMETRACE_F_SQE_FAULT;
+		return;
+	}
+	read_sqe_btf(r->sqe, cmd);
 }
 
 /* The disk's name: DISK_NAME_LEN bytes, NUL-padded (the gendisk is zeroed
@@ -476,7 +491,7 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 	r->flags = NVMETRACE_F_PASSTHRU | NVMETRACE_F_QTYPE;
 	r->ts_ns = now;
 	set_current(r, id, btf);
-	read_sqe(r, cmd);
+	read_sqe(r, cmd, btf);
 	/* The admin queue has no queuedata; a namespace's queue has the
 	 * namespace, and (Linux 5.15+) its disk.
 	 */
@@ -799,7 +814,7 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 	} else {
 		set_current(r, 0, btf);
 	}
-	read_sqe(r, cmd);
+	read_sqe(r, cmd, btf);
 	/* Until completion, result holds where the SQE is (see on_complete). */
 	r->result = (__u64)cmd;
 	if (!bpf_core_type_exists(struct nvme_request) && !seen_genctr)

@@ -81,6 +81,24 @@ t_oracle_tracepoint() {
 		[ "$kops" -eq "$(rows | wc -l)" ]
 }
 
+# Every dword the submission entry carries from user space, through each
+# way of reading it: the helper's 64-byte copy (kprobe, raw_tp) and the
+# member-by-member loads from BTF (fentry, tp_btf), wherever they attach.
+t_sqe_words() {
+	want='"opcode":193,.*"nsid":305419896,"cdw2":286331153,"cdw3":572662306,"cdw10":2694881440,"cdw11":2964369584,"cdw12":3233857728,"cdw13":3503345872,"cdw14":3772834016,"cdw15":4042322160,'
+	for how in "" "--attach=kprobe" "-a" "-a --attach=raw_tp"; do
+		start_tracer -j -v $how || { fail "sqe words [$how] start" "$(cat /tmp/err)"; continue; }
+		run_cmd nvme admin-passthru /dev/nvme0 --opcode=0xc1 -n 0x12345678 \
+			--cdw2=0x11111111 --cdw3=0x22222222 --cdw10=0xa0a0a0a0 --cdw11=0xb0b0b0b0 \
+			--cdw12=0xc0c0c0c0 --cdw13=0xd0d0d0d0 --cdw14=0xe0e0e0e0 --cdw15=0xf0f0f0f0
+		stop_tracer INT
+		by=$(sed -n 's/.*attached to .* by \([a-z_]*\).*/\1/p' /tmp/err)
+		check "sqe words [$how] by $by: every dword as sent" \
+			"no record with $want in: $(grep '"opcode":193' /tmp/out)" \
+			grep -q "$want" /tmp/out
+	done
+}
+
 # --- attach methods ----------------------------------------------------------
 t_attach_verbose() {
 	start_tracer -v || { fail "auto -v start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
@@ -187,6 +205,7 @@ t_seed kprobe
 t_attach_verbose
 t_attach_fentry
 t_oracle_tracepoint
+t_sqe_words
 t_sigkill
 t_list
 t_errors

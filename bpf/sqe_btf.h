@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The submission queue entry from a BTF pointer to struct nvme_command
+ * (tp_btf, fentry arguments), by direct loads: no helper call. The verifier
+ * allows a direct load only within one member, so the entry is read member
+ * by member (core_views.h, relocated by CO-RE) and each value is stored back
+ * at the offset the NVMe specification gives it: sqe holds the bytes a
+ * 64-byte copy would. sqe must be 8-byte aligned; cmd must not be NULL.
+ */
+#ifndef NVMETRACE_SQE_BTF_H
+#define NVMETRACE_SQE_BTF_H
+
+static __always_inline void read_sqe_btf(__u8 *sqe, const void *cmd)
+{
+	const struct nvme_common_command *c = &((const struct nvme_command *)cmd)->common;
+
+	sqe[0] = c->opcode;
+	sqe[1] = c->flags;
+	*(__u16 *)(sqe + 2) = c->command_id;
+	*(__u32 *)(sqe + 4) = c->nsid;
+	*(__u32 *)(sqe + 8) = c->cdw2[0];
+	*(__u32 *)(sqe + 12) = c->cdw2[1];
+	*(__u64 *)(sqe + 16) = c->metadata;
+	*(__u64 *)(sqe + 24) = c->dptr.prp1;
+	*(__u64 *)(sqe + 32) = c->dptr.prp2;
+	*(__u32 *)(sqe + 40) = c->cdw10;
+	*(__u32 *)(sqe + 44) = c->cdw11;
+	*(__u32 *)(sqe + 48) = c->cdw12;
+	*(__u32 *)(sqe + 52) = c->cdw13;
+	*(__u32 *)(sqe + 56) = c->cdw14;
+	*(__u32 *)(sqe + 60) = c->cdw15;
+}
+
+#endif /* NVMETRACE_SQE_BTF_H */
