@@ -6,7 +6,10 @@
  * each do one thing every NVMe tracer has to do, so that the cost of each
  * step is measured rather than guessed:
  *   floor_ktime	a timestamp;
- *   floor_sqe		the 64-byte submission entry copied out of the kernel;
+ *   floor_sqe		the 64-byte submission entry copied out of the kernel
+ *			(bpf_probe_read_kernel, as kprobe and raw_tp programs must);
+ *   floor_sqe_btf	the same bytes by direct loads from the BTF pointer, member
+ *			by member (as nvmetrace's tp_btf and fentry programs do);
  *   floor_lookup	a hash-map lookup (of a key that is not there);
  *   floor_delete	a hash-map delete (of a key that is not there);
  *   floor_update	a record-sized hash-map update (replacing the entry);
@@ -17,13 +20,16 @@
  *			the hash map above is its fallback);
  *   floor_ringbuf	a record-sized ring-buffer record, reserved and submitted;
  *   floor_record	the least a tracer that shows the command must do:
- *			timestamp, task, SQE and one ring-buffer record, no pairing.
+ *			timestamp, task, SQE and one ring-buffer record, no pairing
+ *			(task and SQE by direct loads, the cheapest way there is).
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "../src/record.h"
+#include "../bpf/core_views.h"
+#include "../bpf/sqe_btf.h"
 
 /* nvmetrace's record, so that copies and records are the same size. */
 #define rec nvmetrace_record
@@ -111,6 +117,16 @@ int BPF_PROG(floor_sqe, void *req, void *cmd)
 }
 
 SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_sqe_btf, void *req, void *cmd)
+{
+	struct rec *r = scratch();
+
+	if (r && cmd)
+		read_sqe_btf(r->sqe, cmd);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_map, void *req, void *cmd)
 {
 	struct rec *r = scratch();
@@ -161,18 +177,19 @@ SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_record, void *req, void *cmd)
 {
 	struct rec *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
-	__u64 id;
+	struct task_struct *task;
 
 	if (!r) {
 		floor_lost++;
 		return 0;
 	}
 	r->ts_ns = bpf_ktime_get_ns();
-	id = bpf_get_current_pid_tgid();
-	r->pid = id >> 32;
-	r->tid = (__u32)id;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd);
+	task = bpf_get_current_task_btf();
+	r->pid = task->tgid;
+	r->tid = task->pid;
+	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
+	if (cmd)
+		read_sqe_btf(r->sqe, cmd);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	return 0;
 }

@@ -56,7 +56,7 @@ fio_run() {
 
 # --- tracers -------------------------------------------------------------------
 TPID=
-is_bpf() { case $1 in tracefs) return 1 ;; esac; return 0; }
+is_bpf() { case $1 in tracefs|spin) return 1 ;; esac; return 0; }
 
 # start_tool CONFIG OUT ERR: start it in the background, TPID = its pid.
 start_tool() {
@@ -73,6 +73,9 @@ start_tool() {
 	bpftrace)	bpftrace -e "$SEED_BT" >"$o" 2>"$e" & ;;
 	# Unbuffered, as on the terminal the seeds ran it on.
 	bcc)		PYTHONUNBUFFERED=1 python3 "$TOP/bench/seed_bcc.py" >"$o" 2>"$e" & ;;
+	# No tracer: a busy loop on one vCPU, at the lowest priority. What a
+	# busy reader does to the emulated round trip, without tracing.
+	spin)		nice -n 19 bash -c 'while :; do :; done' >"$o" 2>"$e" & ;;
 	# Empty programs on every hook -a uses.
 	empty-a)	"$EMPTY" empty_tp_btf empty_tp_done empty_tp_done2 >"$o" 2>"$e" & ;;
 	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
@@ -291,8 +294,8 @@ for c in nvmetrace-j nvmetrace-a-j-storm bpftrace bcc tracefs nvmetrace-j-tiny n
 	wanted "$c" && loss_run "$c"
 done
 for rep in $(seq "$REPS"); do
-	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs empty-a \
-		 empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-lookup floor-delete floor-update \
+	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs spin empty-a \
+		 empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-sqe_btf floor-lookup floor-delete floor-update \
 		 floor-map floor-table floor-ringbuf floor-record; do
 		# The floors' rates once; the -a floor's as often as -a's.
 		case $c in empty-a) ;; empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
