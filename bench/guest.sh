@@ -93,7 +93,9 @@ start_tool() {
 stop_tool() {
 	local c=$1 i t=/sys/kernel/tracing
 	kill -INT "$TPID" 2>/dev/null
-	[ "$c" = tracefs ] && kill -TERM "$TPID" 2>/dev/null
+	# cat and the busy loop, started in the background by a script,
+	# ignore SIGINT.
+	case $c in tracefs|spin) kill -TERM "$TPID" 2>/dev/null ;; esac
 	for i in $(seq 900); do
 		kill -0 "$TPID" 2>/dev/null || break
 		sleep 0.1

@@ -153,8 +153,11 @@ class Report:
                 if v > 1 and busy is not None and base_v is not None:
                     t += f" (vCPUs {busy:.0f}% of a host core, untraced {base_v:.0f}%)"
                 return t
+            sp, _ = self.ratio("spin", wl)
+            spin = "" if sp is None or wl != "storm" else \
+                f"; no tracer but a busy loop on one vCPU: {(1 - sp) * 100:.1f}%"
             self.target(f"nvmetrace -a cheaper than every alternative on the {label}",
-                        (", ".join(alt(c, v) for c, v in alts.items()) or "n/a") + blind,
+                        (", ".join(alt(c, v) for c, v in alts.items()) or "n/a") + blind + spin,
                         None if a is None or not alts else all(a >= v for v in alts.values()))
             h, _ = self.ratio("nvmetrace-H", wl)
             self.target(f"nvmetrace -a -H costs <= 2% on the {label}",
