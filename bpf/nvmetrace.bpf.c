@@ -265,9 +265,9 @@ static __always_inline void set_current(struct nvmetrace_record *r, __u64 id, bo
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 }
 
-/* The SQE, 64 bytes. btf (a constant: tp_btf, fentry): cmd is a BTF
- * pointer, read member by member (sqe_btf.h), without a helper call. Else
- * one bpf_probe_read_kernel().
+/* The SQE, 64 bytes. btf (a constant: tp_btf): cmd is a BTF pointer, read
+ * member by member (sqe_btf.h), without a helper call. Else one
+ * bpf_probe_read_kernel().
  */
 static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd, bool btf)
 {
@@ -491,7 +491,13 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 	r->flags = NVMETRACE_F_PASSTHRU | NVMETRACE_F_QTYPE;
 	r->ts_ns = now;
 	set_current(r, id, btf);
-	read_sqe(r, cmd, btf);
+	/* The helper's copy even under fentry: direct loads would make libbpf
+	 * look for struct nvme_command in every module's BTF at load (the
+	 * fentry programs otherwise relocate against vmlinux types only),
+	 * which cost a fifth of a second of start-up under emulation, for
+	 * one helper call a passthrough command.
+	 */
+	read_sqe(r, cmd, false);
 	/* The admin queue has no queuedata; a namespace's queue has the
 	 * namespace, and (Linux 5.15+) its disk.
 	 */
