@@ -8,10 +8,10 @@
  *    tracepoints, by tp_btf or raw_tp (-a), paired by request.
  *
  * The command is kept as the raw 64-byte submission queue entry whose layout
- * the NVMe specification fixes: copied whole where no BTF describes it, or
- * loaded member by member from struct nvme_command's BTF where the program
- * has a BTF pointer to it; block-layer types come from vmlinux BTF by CO-RE. Filters are
- * applied here so filtered-out commands cost no record.
+ * the NVMe specification fixes: copied whole by a helper, or, in tp_btf
+ * programs, loaded member by member from its BTF pointer; block-layer types
+ * come from vmlinux BTF by CO-RE. Filters are applied here so filtered-out
+ * commands cost no record.
  */
 #include <stdbool.h>
 #include <linux/types.h>

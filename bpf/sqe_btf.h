@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The submission queue entry from a BTF pointer to struct nvme_command
- * (tp_btf, fentry arguments), by direct loads: no helper call. The verifier
+ * (a tp_btf argument), by direct loads: no helper call. The verifier
  * allows a direct load only within one member, so the entry is read member
  * by member (core_views.h, relocated by CO-RE) and each value is stored back
  * at the offset the NVMe specification gives it: sqe holds the bytes a
