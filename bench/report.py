@@ -4,6 +4,7 @@
 bench/replay.sh into docs/PERFORMANCE.md (Markdown on stdout)."""
 import argparse
 import datetime
+import functools
 import io
 import os
 import statistics
@@ -164,7 +165,8 @@ class Report:
                         fmt(None if h is None else (1 - h) * 100, "{:.1f}%") + floor,
                         None if h is None else h >= 0.98)
 
-    def host_windows(self):
+    @functools.cached_property
+    def windows(self):
         """Host CPU of QEMU's threads (% of one host core, by kind) over each
         measured run: between the first sample taken after the run's start
         line and the last sample taken before its end line (bench/run.sh).
@@ -194,27 +196,21 @@ class Report:
                 tuple((b[k] - a[k]) / hz / secs * 100 for k in (2, 3, 4)))
         return out
 
-    def host_vcpu(self, config, workload):
-        """Median host CPU of the vCPU threads over config's traced runs
-        (the untraced runs for "none"), % of one host core."""
-        if not hasattr(self, "_windows"):
-            self._windows = self.host_windows()
+    def host_runs(self, config, workload):
+        """(main, vcpu, other) over config's traced runs of workload; for
+        "none", over every untraced run of the boot."""
         if config == "none":
-            vals = [v for (c, w, r), vs in self._windows.items()
+            return [v for (c, w, r), vs in self.windows.items()
                     if w == workload and r == "base" for v in vs]
-        else:
-            vals = self._windows.get((config, workload, "traced"), [])
-        return med(v[1] for v in vals)
+        return self.windows.get((config, workload, "traced"), [])
+
+    def host_vcpu(self, config, workload):
+        """Median host CPU of the vCPU threads, % of one host core."""
+        return med(v[1] for v in self.host_runs(config, workload))
 
     def bound_text(self):
         """What the host CPU table says bounds the rates, in a sentence."""
-        if not hasattr(self, "_windows"):
-            self._windows = self.host_windows()
-        tot = {}
-        for wl in ("storm", "fio"):
-            vals = [sum(v) for (c, w, r), vs in self._windows.items()
-                    if w == wl and r == "base" for v in vs]
-            tot[wl] = med(vals)
+        tot = {wl: med(sum(v) for v in self.host_runs("none", wl)) for wl in ("storm", "fio")}
         if None in tot.values():
             return ""
         progs, _ = self.cost_of("empty-a", "fio")
@@ -241,8 +237,7 @@ class Report:
                 f"{(f - 1) * 100:+.1f}%)")
 
     def host_cpu(self):
-        w = self.host_windows()
-        if not w:
+        if not self.windows:
             return
         print("## Host CPU of QEMU during each workload\n")
         print(f"Sampled on the host every half second from /proc (user + system ticks "
@@ -258,14 +253,10 @@ class Report:
         print("| configuration | storm: main | vCPUs | other | total "
               "| block I/O: main | vCPUs | other | total |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        rows = [("none", "base")] + [(c, "traced") for c in self.configs("RATE") if c != "none"]
-        for c, run in rows:
+        for c in ["none"] + [c for c in self.configs("RATE") if c != "none"]:
             cells = []
             for wl in ("storm", "fio"):
-                if run == "base":
-                    vals = [v for (cc, ww, rr), vs in w.items() if ww == wl and rr == "base" for v in vs]
-                else:
-                    vals = w.get((c, wl, run), [])
+                vals = self.host_runs(c, wl)
                 m = [med(v[k] for v in vals) for k in range(3)]
                 total = None if None in m else sum(m)
                 cells += [fmt(x, "{:.0f}%") for x in m + [total]]
