@@ -123,9 +123,19 @@ struct {
 	__type(value, struct nvmetrace_record);
 } nvmetrace_scratch SEC(".maps");
 
-/* Latency histograms by group (-H, -S). One entry until user space sizes
- * it for histogram mode: preallocated maps cost memory even when unused.
+/* Latency histograms by group (-H, -S): the table where the programs have
+ * BPF atomics, two generations of HIST_TABLE groups (hist.h); the hash map
+ * where they do not. Each is one entry until user space sizes it for
+ * histogram mode: preallocated maps cost memory even when unused.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist_group);
+} nvmetrace_hist_table SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -140,6 +150,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hist_val);
 } nvmetrace_hist_zero SEC(".maps");
+
+/* Programs counting into the table on each CPU: after it switches
+ * generations, user space waits for every CPU to be seen at 0 before it
+ * reads the generation the programs left.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} nvmetrace_hist_busy SEC(".maps");
 
 /* How deep the completion program is running on each CPU (see
  * nvmetrace_tp_done2).
@@ -157,6 +178,10 @@ __u64 lost_inflight = 0;	/* pairing map full: command not traced */
 __u64 replaced_inflight = 0;	/* set up again before completion (requeued) */
 __u64 unpaired_completions = 0;	/* completion without a traced setup */
 __u64 lost_hist = 0;		/* histogram map full: command not counted */
+/* The table's generation the programs count into (0 or 1); user space
+ * switches it at each report.
+ */
+__u32 hist_gen = 0;
 /* Completions the kernel skipped for the completion program (nested on its
  * CPU) that the second program took instead.
  */
@@ -267,13 +292,16 @@ static __always_inline void set_current(struct nvmetrace_record *r, __u64 id, bo
 
 /* The SQE, 64 bytes. btf (a constant: tp_btf): cmd is a BTF pointer, read
  * member by member (sqe_btf.h), without a helper call. Else one
- * bpf_probe_read_kernel().
+ * bpf_probe_read_kernel(). Histograms need only the first 8 bytes (opcode,
+ * command id, nsid): the rest stays 0.
  */
 static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd, bool btf)
 {
+	__u32 len = hist_mode ? 8 : sizeof(r->sqe);
+
 	if (!btf) {
 		/* On failure the helper zero-fills the destination. */
-		if (bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd))
+		if (bpf_probe_read_kernel(r->sqe, len, cmd))
 			r->flags |= NVMETRACE_F_SQE_FAULT;
 		return;
 	}
@@ -282,7 +310,10 @@ static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd
 		r->flags |= NVMETRACE_F_SQE_FAULT;
 		return;
 	}
-	read_sqe_btf(r->sqe, cmd);
+	if (hist_mode)
+		read_sqe_head_btf(r->sqe, cmd);
+	else
+		read_sqe_btf(r->sqe, cmd);
 }
 
 /* The disk's name: DISK_NAME_LEN bytes, NUL-padded (the gendisk is zeroed
@@ -323,30 +354,59 @@ static __always_inline void emit(const struct nvmetrace_record *src)
 		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
-/* Count a completed command in its group's histogram. */
-static __always_inline void aggregate(const struct nvmetrace_record *r)
+/* The group's value in the table (a free slot is claimed for a new key),
+ * or NULL if none of the key's HIST_PROBES slots can take it. A slot that
+ * another CPU is claiming is passed over: if it was for the same key, the
+ * group has two slots, which user space adds up.
+ */
+static __always_inline struct hist_val *table_group(const struct hist_key *key, __u32 gen)
 {
-	struct hist_key key;
-	struct hist_val *v;
-	__u32 zero = 0;
-	__u64 slot;
-	__u64 lat = r->latency_ns;
+	__u32 h = hist_key_hash(key), i, idx;
+	struct hist_group *g;
 
-	hist_key_init(&key, r, hist_by);
-	v = bpf_map_lookup_elem(&nvmetrace_hist, &key);
-	if (!v) {
-		struct hist_val *z = bpf_map_lookup_elem(&nvmetrace_hist_zero, &zero);
-
-		if (!z)
-			return;
-		bpf_map_update_elem(&nvmetrace_hist, &key, z, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&nvmetrace_hist, &key);
-		if (!v) {
-			__sync_fetch_and_add(&lost_hist, 1);
-			return;
+	for (i = 0; i < HIST_PROBES; i++) {
+		idx = (gen & 1) * HIST_TABLE + ((h + i) & (HIST_TABLE - 1));
+		g = bpf_map_lookup_elem(&nvmetrace_hist_table, &idx);
+		if (!g)
+			return NULL;
+		if (g->state == HIST_READY) {
+			if (hist_key_eq(&g->key, key))
+				return &g->val;
+			continue;
 		}
+		if (g->state != HIST_FREE ||
+		    __sync_val_compare_and_swap(&g->state, HIST_FREE, HIST_CLAIMED) != HIST_FREE)
+			continue;
+		__builtin_memcpy(&g->key, key, sizeof(g->key));
+		/* The key before the state (a barrier on the ports where the
+		 * exchange is one).
+		 */
+		__sync_lock_test_and_set(&g->state, HIST_READY);
+		return &g->val;
 	}
-	slot = hist_slot(lat);
+	return NULL;
+}
+
+/* The group's value in the hash map, created if new (no BPF atomics). */
+static __always_inline struct hist_val *hash_group(const struct hist_key *key)
+{
+	struct hist_val *v, *z;
+	__u32 zero = 0;
+
+	v = bpf_map_lookup_elem(&nvmetrace_hist, key);
+	if (v)
+		return v;
+	z = bpf_map_lookup_elem(&nvmetrace_hist_zero, &zero);
+	if (!z)
+		return NULL;
+	bpf_map_update_elem(&nvmetrace_hist, key, z, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&nvmetrace_hist, key);
+}
+
+static __always_inline void hist_count(struct hist_val *v, const struct nvmetrace_record *r)
+{
+	__u64 lat = r->latency_ns, slot = hist_slot(lat);
+
 	/* Bound the very register used as the index (clang may otherwise
 	 * check a copy and index with the original).
 	 */
@@ -360,8 +420,8 @@ static __always_inline void aggregate(const struct nvmetrace_record *r)
 	__sync_fetch_and_add(&v->bytes, r->data_len);
 	if (r->status)
 		__sync_fetch_and_add(&v->errors, 1);
-	/* Racy across CPUs (no compare-and-swap before Linux 5.12): a
-	 * concurrent update can lose an extreme; the slots cannot.
+	/* Racy across CPUs: a concurrent update can lose an extreme; the
+	 * slots cannot.
 	 */
 	if (!v->min_ns || lat < v->min_ns)
 		v->min_ns = lat;
@@ -369,13 +429,52 @@ static __always_inline void aggregate(const struct nvmetrace_record *r)
 		v->max_ns = lat;
 }
 
+/* Count a completed command in its group's histogram. table (a constant:
+ * programs with BPF atomics): in the table, else in the hash map.
+ */
+static __always_inline void aggregate(const struct nvmetrace_record *r, bool table)
+{
+	struct hist_key key;
+	struct hist_val *v;
+	__u64 *busy, depth;
+	__u32 zero = 0;
+
+	hist_key_init(&key, r, hist_by);
+	if (!table) {
+		v = hash_group(&key);
+		if (v)
+			hist_count(v, r);
+		else
+			__sync_fetch_and_add(&lost_hist, 1);
+		return;
+	}
+	busy = bpf_map_lookup_elem(&nvmetrace_hist_busy, &zero);
+	if (!busy)
+		return;
+	/* Busy, then the generation, with a full barrier between them;
+	 * the counts, then not busy. User space switches the generation,
+	 * then waits for every CPU's count to be 0: a program either sees
+	 * the new generation or is waited for. The adds' values are used so
+	 * that they are the fetching kind, which is fully ordered.
+	 */
+	depth = __sync_fetch_and_add(busy, 1);
+	barrier_var(depth);
+	v = table_group(&key, *(volatile __u32 *)&hist_gen);
+	if (v)
+		hist_count(v, r);
+	else
+		__sync_fetch_and_add(&lost_hist, 1);
+	depth = __sync_fetch_and_add(busy, -1);
+	barrier_var(depth);
+}
+
 /* A completed command: to user space, or into its histogram. */
-static __always_inline void complete(const struct nvmetrace_record *r)
+static __always_inline void complete(const struct nvmetrace_record *r, bool table)
 {
 	if (!keep_completion(r))
 		return;
 	if (hist_mode)
-		aggregate(r);
+		aggregate(r, table);
 	else
 		emit(r);
 }
@@ -553,7 +652,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	complete(r);
+	complete(r, pairs);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
@@ -817,7 +916,8 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		__builtin_memcpy(r->comm, who->comm, sizeof(r->comm));
 		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
 			__sync_fetch_and_add(&submitters_live, -1);
-	} else {
+	} else if (!hist_mode || (hist_by & HIST_BY_COMM) || filter_pid || filter_comm_on) {
+		/* Histograms without a process dimension skip it. */
 		set_current(r, 0, btf);
 	}
 	read_sqe(r, cmd, btf);
@@ -919,7 +1019,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	complete(r);
+	complete(r, pairs);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))

@@ -30,4 +30,15 @@ static __always_inline void read_sqe_btf(__u8 *sqe, const void *cmd)
 	*(__u32 *)(sqe + 60) = c->cdw15;
 }
 
+/* Its first 8 bytes only: opcode, flags, command id, nsid. */
+static __always_inline void read_sqe_head_btf(__u8 *sqe, const void *cmd)
+{
+	const struct nvme_common_command *c = &((const struct nvme_command *)cmd)->common;
+
+	sqe[0] = c->opcode;
+	sqe[1] = c->flags;
+	*(__u16 *)(sqe + 2) = c->command_id;
+	*(__u32 *)(sqe + 4) = c->nsid;
+}
+
 #endif /* NVMETRACE_SQE_BTF_H */

@@ -37,7 +37,7 @@ struct hist_key {
 	__u8 ioq;		/* opcode's queue type: 1 I/O */
 	__u8 by;		/* HIST_BY_* of this key */
 	__u8 __pad;
-};
+} __attribute__((aligned(8)));	/* hashed and compared as eight words */
 
 struct hist_val {
 	__u64 count;
@@ -48,6 +48,52 @@ struct hist_val {
 	__u64 errors;		/* non-zero status */
 	__u64 slots[HIST_SLOTS];
 };
+
+/* The kernel's histogram table (-H, -S), where the programs have BPF
+ * atomics: open addressing over HIST_TABLE groups, probed from the key's
+ * hash, in two generations: the programs fill the one hist_gen names while
+ * user space reads and clears the other. Without atomics, a hash map.
+ */
+#define HIST_TABLE_BITS	9
+#define HIST_TABLE	(1u << HIST_TABLE_BITS)
+#define HIST_PROBES	16
+
+enum {
+	HIST_FREE	= 0,
+	HIST_CLAIMED	= 1,	/* a program is writing the key */
+	HIST_READY	= 2,	/* key set: counts go to val */
+};
+
+struct hist_group {
+	__u64 state;		/* HIST_FREE, HIST_CLAIMED, HIST_READY */
+	struct hist_key key;
+	struct hist_val val;
+};
+
+#define HIST_KEY_WORDS	(sizeof(struct hist_key) / sizeof(__u64))
+
+/* The first slot to probe for a key: Fibonacci hashing of its words. */
+static inline __u32 hist_key_hash(const struct hist_key *key)
+{
+	const __u64 *w = (const __u64 *)key;
+	__u64 h = 0;
+	unsigned int i;
+
+	for (i = 0; i < HIST_KEY_WORDS; i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+	return (__u32)(h >> (64 - HIST_TABLE_BITS));
+}
+
+static inline int hist_key_eq(const struct hist_key *a, const struct hist_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	unsigned int i;
+
+	for (i = 0; i < HIST_KEY_WORDS; i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
+}
 
 /* The group of a completed command (used by both the BPF side and -r). */
 static inline void hist_key_init(struct hist_key *key, const struct nvmetrace_record *r,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/btf.h>
 #include <bpf/bpf.h>
@@ -31,7 +32,9 @@
 /* Exit status when the traced device (or every controller) went away. */
 #define EXIT_GONE 3
 
-/* Histogram groups in the kernel (-H/-S): ~5 KiB each, preallocated. */
+/* Histogram groups in the kernel's hash map (-H/-S on kernels without BPF
+ * atomics): ~5 KiB each, preallocated.
+ */
 #define HIST_MAX_GROUPS 1024
 
 static volatile sig_atomic_t exiting;
@@ -56,6 +59,8 @@ struct session {
 	struct ring_buffer *rb;
 	struct sink sink;
 	struct report requeued;		/* -S: requeued commands, by device */
+	struct hist_group *hist_table;	/* -H/-S: the BPF table, mapped */
+	size_t hist_table_len;
 	enum attach_mode method;
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
@@ -244,7 +249,10 @@ static __u32 pairs_entries(__u32 dflt)
 	return (__u32)n;
 }
 
-static void configure(struct session *s, bool pairs)
+/* pairs: programs that pair through the table (and have BPF atomics) may
+ * run; plain: programs that do not.
+ */
+static void configure(struct session *s, bool pairs, bool plain)
 {
 	struct nvmetrace_bpf__rodata *ro = s->skel->rodata;
 	const struct filters *f = &env.filter;
@@ -276,7 +284,11 @@ static void configure(struct session *s, bool pairs)
 		/* The summary names errors by status. */
 		ro->hist_by = env.summary ? HIST_BY_DISK | HIST_BY_OPCODE | HIST_BY_STATUS :
 					    (__u8)env.hist_by;
-		bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist, HIST_MAX_GROUPS);
+		if (pairs)
+			bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist_table,
+						 2 * HIST_TABLE);
+		if (plain)
+			bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist, HIST_MAX_GROUPS);
 	}
 	/* The pairing table's size is a power of two, for the BPF side's
 	 * mask: commands in flight (-a), or threads in a passthrough call at
@@ -298,6 +310,9 @@ static void session_close(struct session *s)
 {
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
+	if (s->hist_table)
+		munmap(s->hist_table, s->hist_table_len);
+	s->hist_table = NULL;
 	nvmetrace_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
@@ -332,7 +347,8 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
-	configure(s, method_pairs(method) || method_pairs(also));
+	configure(s, method_pairs(method) || method_pairs(also),
+		  !method_pairs(method) || (also != ATTACH_AUTO && !method_pairs(also)));
 	kernel_btf_release();
 	err = nvmetrace_bpf__load(s->skel);
 	if (err) {
@@ -695,6 +711,67 @@ static int report_inflight(struct session *s, int *returned)
 	return n - *returned;
 }
 
+/* Wait until no program is counting into the table: every CPU's busy
+ * count seen at 0 once (a program runs for microseconds). False if one
+ * stayed busy for a second.
+ */
+static bool wait_table_idle(struct session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.nvmetrace_hist_busy);
+	int ncpus = libbpf_num_possible_cpus(), i, left, tries;
+	__u64 *busy;
+	bool *idle;
+	__u32 zero = 0;
+
+	if (ncpus <= 0)
+		return false;
+	busy = calloc(ncpus, sizeof(*busy));
+	idle = calloc(ncpus, sizeof(*idle));
+	left = ncpus;
+	for (tries = 0; busy && idle && left && tries < 1000; tries++) {
+		if (tries)
+			usleep(1000);
+		if (bpf_map_lookup_elem(fd, &zero, busy))
+			break;
+		for (i = 0; i < ncpus; i++) {
+			if (!idle[i] && !busy[i]) {
+				idle[i] = true;
+				left--;
+			}
+		}
+	}
+	free(busy);
+	free(idle);
+	return left == 0;
+}
+
+/* Switch the programs to the table's other generation, then add the one
+ * they left to rep and clear it for its next turn. Nothing is lost
+ * between the read and the clearing: no program writes there meanwhile.
+ */
+static void drain_table(struct session *s, struct report *rep)
+{
+	volatile __u32 *gen = &s->skel->bss->hist_gen;
+	__u32 old = *gen & 1, i;
+	struct hist_group *g;
+
+	__atomic_store_n(gen, old ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!wait_table_idle(s))
+		fprintf(stderr, "nvmetrace: histogram programs still running after 1 s; "
+			"reading their counts anyway\n");
+	for (i = 0; i < HIST_TABLE; i++) {
+		g = &s->hist_table[old * HIST_TABLE + i];
+		if (__atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == HIST_FREE)
+			continue;
+		if (g->state == HIST_READY)
+			report_merge(rep, &g->key, &g->val);
+		memset(&g->key, 0, sizeof(g->key));
+		memset(&g->val, 0, sizeof(g->val));
+		__atomic_store_n(&g->state, HIST_FREE, __ATOMIC_RELEASE);
+	}
+}
+
 /* -H/-S: read the kernel's histograms (and, for -S, what is in flight),
  * print them, and reset them for the next interval.
  */
@@ -713,13 +790,15 @@ static void print_report(struct session *s, double seconds)
 	/* Requeued commands below the wakeup threshold wait in the ring. */
 	if (env.summary)
 		ring_buffer__consume(s->rb);
+	if (s->hist_table)
+		drain_table(s, &rep);
+	/* The hash map (no BPF atomics): read, then delete what was read. */
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(fd, &next, &val))
 			report_merge(&rep, &next, &val);
 		key = next;
 		prev = &key;
 	}
-	/* Delete what was read; counts added meanwhile go to the next. */
 	for (i = 0; i < (int)rep.n; i++)
 		bpf_map_delete_elem(fd, &rep.groups[i].key);
 	localtime_r(&t, &tm);
@@ -755,6 +834,22 @@ static int hist_loop(struct session *s)
 	long printed = 0;
 	int err, timeout;
 
+	if (bpf_map__max_entries(s->skel->maps.nvmetrace_hist_table) == 2 * HIST_TABLE) {
+		size_t len = 2 * HIST_TABLE * sizeof(struct hist_group);
+		long page = sysconf(_SC_PAGESIZE);
+		void *t;
+
+		len = (len + page - 1) / page * page;
+		t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 bpf_map__fd(s->skel->maps.nvmetrace_hist_table), 0);
+		if (t == MAP_FAILED) {
+			fprintf(stderr, "nvmetrace: failed to map the histogram table: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		s->hist_table = t;
+		s->hist_table_len = len;
+	}
 	fprintf(stderr, "nvmetrace: aggregating in the kernel; %s\n", env.interval ?
 		"printing every interval (Ctrl-C to stop)" : "Ctrl-C prints the report");
 	while (!exiting && !gone) {

@@ -143,6 +143,38 @@ t_interval_json() {
 		awk '!/^\{"time":"[0-9][0-9]:[0-9][0-9]:[0-9][0-9]","device":/ { bad = 1 } END { exit bad || NR == 0 }' /tmp/ij.out
 }
 
+# -i under load: every command of a storm on the admin queue and of a dd
+# on an I/O queue at the same time counted exactly once, across the many
+# reports that fall while they run (the programs count into one generation
+# of the table while nvmetrace reads and clears the other).
+t_interval_load() {
+	nvmetrace -a -H --by=opcode -i 0.2 >/tmp/il.out 2>/tmp/il.err &
+	ipid=$!
+	wait_line /tmp/il.err '^nvmetrace: aggregating in the kernel' $ipid
+	dd if=/dev/$NS1 of=/dev/null bs=4096 count=1000 iflag=direct 2>/dev/null &
+	dpid=$!
+	nvme-storm -t 3 -c 1 /dev/nvme0 >/tmp/il.storm 2>&1
+	wait $dpid
+	kill -INT $ipid
+	wait $ipid
+	rc=$?
+	issued=$(sed -n 's/^issued=\([0-9]*\) ok=[0-9]* failed=0 .*/\1/p' /tmp/il.storm)
+	sum_of() {
+		sed -n "s/^opcode=$1: count \([0-9]*\),.*/\1/p" /tmp/il.out | awk '{ n += $1 } END { print n + 0 }'
+	}
+	check "-i 0.2 under load: exit 0 on SIGINT" "exit $rc: $(cat /tmp/il.err)" [ $rc -eq 0 ]
+	check "-i 0.2 under load: nvme-storm ran" "$(cat /tmp/il.storm)" [ -n "$issued" ]
+	check "-i 0.2 under load: at least 10 reports" "$(grep -c '^[0-9][0-9]:' /tmp/il.out) reports" \
+		[ "$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$' /tmp/il.out)" -ge 10 ]
+	check "-i 0.2 under load: the storm's $issued identify counted once" \
+		"counted $(sum_of identify): $(grep -v '^ ' /tmp/il.out | head -40)" [ "$(sum_of identify)" = "$issued" ]
+	check "-i 0.2 under load: dd's 1000 reads counted once" \
+		"counted $(sum_of read)" [ "$(sum_of read)" = 1000 ]
+	check "-i 0.2 under load: nothing reported lost" "$(cat /tmp/il.err)" \
+		sh -c "! grep -qE 'not counted|lost|still running' /tmp/il.err"
+}
+
 t_agg
 t_interval
 t_interval_json
+t_interval_load
