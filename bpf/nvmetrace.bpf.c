@@ -151,25 +151,15 @@ struct {
 	__type(value, struct hist_val);
 } nvmetrace_hist_zero SEC(".maps");
 
-/* Programs counting into the table on each CPU: after it switches
- * generations, user space waits for every CPU to be seen at 0 before it
- * reads the generation the programs left.
+/* Completion programs running on each CPU: how deep (see
+ * nvmetrace_tp_done2); in histogram mode also what user space waits on
+ * when it switches the table's generation (see aggregate()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} nvmetrace_hist_busy SEC(".maps");
-
-/* How deep the completion program is running on each CPU (see
- * nvmetrace_tp_done2).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
 } nvmetrace_done_depth SEC(".maps");
 
 /* ---- counters (read by user space at exit) ---------------------------------- */
@@ -429,15 +419,55 @@ static __always_inline void hist_count(struct hist_val *v, const struct nvmetrac
 		v->max_ns = lat;
 }
 
+/* A completion program starts on this CPU: its depth there, or NULL.
+ * atomic (a constant: programs with BPF atomics, in histogram mode): with
+ * a fetching add, which is fully ordered, so that the table's generation
+ * is read after it (see aggregate()).
+ */
+static __always_inline __u64 *depth_enter(bool atomic)
+{
+	__u32 zero = 0;
+	__u64 *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero), old;
+
+	if (!depth)
+		return NULL;
+	if (atomic) {
+		old = __sync_fetch_and_add(depth, 1);
+		barrier_var(old);
+	} else {
+		(*depth)++;
+	}
+	return depth;
+}
+
+/* ... and ends: after its counts, again fully ordered. */
+static __always_inline void depth_leave(__u64 *depth, bool atomic)
+{
+	__u64 old;
+
+	if (!depth)
+		return;
+	if (atomic) {
+		old = __sync_fetch_and_add(depth, -1);
+		barrier_var(old);
+	} else {
+		(*depth)--;
+	}
+}
+
 /* Count a completed command in its group's histogram. table (a constant:
  * programs with BPF atomics): in the table, else in the hash map.
+ *
+ * The table: the caller has raised its CPU's depth (depth_enter(true))
+ * before, and lowers it after. User space switches the generation, then
+ * waits for every CPU's depth to be seen at 0: a program either reads
+ * the new generation or is waited for, and nothing counts into the
+ * generation user space reads and clears.
  */
 static __always_inline void aggregate(const struct nvmetrace_record *r, bool table)
 {
 	struct hist_key key;
 	struct hist_val *v;
-	__u64 *busy, depth;
-	__u32 zero = 0;
 
 	hist_key_init(&key, r, hist_by);
 	if (!table) {
@@ -448,24 +478,11 @@ static __always_inline void aggregate(const struct nvmetrace_record *r, bool tab
 			__sync_fetch_and_add(&lost_hist, 1);
 		return;
 	}
-	busy = bpf_map_lookup_elem(&nvmetrace_hist_busy, &zero);
-	if (!busy)
-		return;
-	/* Busy, then the generation, with a full barrier between them;
-	 * the counts, then not busy. User space switches the generation,
-	 * then waits for every CPU's count to be 0: a program either sees
-	 * the new generation or is waited for. The adds' values are used so
-	 * that they are the fetching kind, which is fully ordered.
-	 */
-	depth = __sync_fetch_and_add(busy, 1);
-	barrier_var(depth);
 	v = table_group(&key, *(volatile __u32 *)&hist_gen);
 	if (v)
 		hist_count(v, r);
 	else
 		__sync_fetch_and_add(&lost_hist, 1);
-	depth = __sync_fetch_and_add(busy, -1);
-	barrier_var(depth);
 }
 
 /* A completed command: to user space, or into its histogram. */
@@ -652,7 +669,15 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	complete(r, pairs);
+	if (hist_mode && pairs) {
+		__u64 *depth = depth_enter(true);
+
+		if (depth)
+			complete(r, true);
+		depth_leave(depth, true);
+	} else {
+		complete(r, pairs);
+	}
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
@@ -804,16 +829,25 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	struct gendisk *disk = NULL;
 	void *queuedata = btf ? q->queuedata : BPF_CORE_READ(q, queuedata);
 
+	/* Histograms read the queue only when grouped or filtered by it,
+	 * and never the tag.
+	 */
+	bool qid = !hist_mode || (hist_by & HIST_BY_QID) || filter_qid >= 0;
+
 	/* nvme_req_qid(): I/O queues carry the namespace in queuedata. */
 	if (queuedata) {
-		r->qid = (btf ? req->mq_hctx->queue_num :
-				BPF_CORE_READ(req, mq_hctx, queue_num)) + 1;
+		if (qid)
+			r->qid = (btf ? req->mq_hctx->queue_num :
+					BPF_CORE_READ(req, mq_hctx, queue_num)) + 1;
 		r->flags |= NVMETRACE_F_IOQ;
 	} else {
 		r->qid = 0;
 	}
-	r->flags |= NVMETRACE_F_QID | NVMETRACE_F_QTYPE;
-	r->tag = btf ? req->tag : BPF_CORE_READ(req, tag);
+	r->flags |= NVMETRACE_F_QTYPE;
+	if (qid)
+		r->flags |= NVMETRACE_F_QID;
+	if (!hist_mode)
+		r->tag = btf ? req->tag : BPF_CORE_READ(req, tag);
 	r->data_len = btf ? req->__data_len : BPF_CORE_READ(req, __data_len);
 	if (bpf_core_field_exists(q->disk))
 		disk = btf ? q->disk : BPF_CORE_READ(q, disk);
@@ -974,6 +1008,8 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 			__sync_fetch_and_add(&unpaired_completions, 1);
 		return;
 	}
+	if (second)
+		__sync_fetch_and_add(&covered_completions, 1);
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	/* The head of struct nvme_request in one read: cmd, result, and
 	 * (genctr,) retries, flags, status, in every layout (a helper call
@@ -1019,7 +1055,18 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	complete(r, pairs);
+	if (second && hist_mode && pairs) {
+		/* Not nested in the first program: its own depth, for the
+		 * histogram table's generations (see aggregate()).
+		 */
+		__u64 *depth = depth_enter(true);
+
+		if (depth)
+			complete(r, true);
+		depth_leave(depth, true);
+	} else {
+		complete(r, pairs);
+	}
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))
@@ -1053,32 +1100,43 @@ int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
 
 /* Since Linux 6.1 (commit 05b24ff9b2cf, also in older stable kernels) the
  * kernel skips a raw tracepoint program that is already running on the
- * CPU (bpf_trace_run*: prog->active), and counts a miss. A
- * completion that interrupts the completion program (another queue's
- * interrupt while a controller reset reaps completions in a task, say)
- * would go unseen. A second program on the same tracepoint runs right after
- * the first and, only while the first is mid-run on its CPU (the depth
- * below), takes the completion the kernel skipped for it. User space
- * reports first-program misses that it did not cover as lost.
+ * CPU (bpf_trace_run*: prog->active), and counts a miss. A completion that
+ * interrupts the completion program (a queue's interrupt while the admin
+ * queue's completions run in a softirq, or while a controller reset reaps
+ * completions in a task) would go unseen. A second program on the same
+ * tracepoint runs right after the first and takes what the first did not:
+ * - pairs (the table, BPF atomics): every time. A command the first
+ *   program took is no longer paired, so the second finds nothing (one
+ *   table load); one the kernel skipped the first program for is still
+ *   paired and is taken here. The kernel raises prog->active before the
+ *   first program starts and lowers it after it ends: a depth count kept by
+ *   the program itself would leave both ends uncovered, and did (10 of
+ *   1000 reads under an Identify storm in the agg suite).
+ * - else (raw_tp, kernels before 5.12): only while the first program is
+ *   mid-run on its CPU (the depth below), since a miss there is a hash-map
+ *   lookup.
+ * User space reports first-program misses that it did not cover as lost.
  */
 static __always_inline void done_first(struct request *req, bool pairs)
 {
-	__u32 zero = 0, *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
+	__u64 *depth = depth_enter(hist_mode && pairs);
 
-	if (depth)
-		(*depth)++;
+	if (!depth)
+		return;
 	on_complete(req, false, pairs);
-	if (depth)
-		(*depth)--;
+	depth_leave(depth, hist_mode && pairs);
 }
 
 static __always_inline void done_second(struct request *req, bool pairs)
 {
-	__u32 zero = 0, *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
+	__u32 zero = 0;
+	__u64 *depth;
 
-	if (!depth || !*depth)
-		return;		/* the first program ran for this one */
-	__sync_fetch_and_add(&covered_completions, 1);
+	if (!pairs) {
+		depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
+		if (!depth || !*depth)
+			return;
+	}
 	on_complete(req, true, pairs);
 }
 

@@ -711,13 +711,13 @@ static int report_inflight(struct session *s, int *returned)
 	return n - *returned;
 }
 
-/* Wait until no program is counting into the table: every CPU's busy
- * count seen at 0 once (a program runs for microseconds). False if one
- * stayed busy for a second.
+/* Wait until no program is counting into the table: every CPU's
+ * completion depth seen at 0 once (a program runs for microseconds).
+ * False if one stayed busy for a second.
  */
 static bool wait_table_idle(struct session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.nvmetrace_hist_busy);
+	int fd = bpf_map__fd(s->skel->maps.nvmetrace_done_depth);
 	int ncpus = libbpf_num_possible_cpus(), i, left, tries;
 	__u64 *busy;
 	bool *idle;

@@ -35,10 +35,13 @@ t_agg() {
 	bg cap -a -w /tmp/cap.nvmt
 	bg live -a -j
 	bg comm -a -H --by=comm,opcode
+	# Passthrough calls (no -a): fentry/fexit or kprobes by default.
+	bg phist -H --by=opcode
+	bg pkhist -H --by=opcode,comm --attach=kprobe
 	bg_wait_attached
 	known_workload
 	bg_stop
-	for n in hist sum cap live comm; do
+	for n in hist sum cap live comm phist pkhist; do
 		check "agg: $n exits 0 on SIGINT" "exit $(cat /tmp/$n.rc)" [ "$(cat /tmp/$n.rc)" = 0 ]
 	done
 
@@ -57,6 +60,15 @@ t_agg() {
 	check "-H: log2 bars" "" grep -q '^ *usecs : count    distribution$' /tmp/hist.out
 	check "-H --by=comm,opcode: dd's reads" "$(cat /tmp/comm.out)" \
 		grep -q "^opcode=read comm=dd pid=[0-9]*: count $NREAD," /tmp/comm.out
+	# Passthrough calls: the Identify commands, one by one, and no block I/O.
+	check "-H (passthrough calls): $NIDENT identify" "$(cat /tmp/phist.out)" \
+		[ "$(hist_count /tmp/phist.out "opcode=identify")" = $NIDENT ]
+	check "-H (passthrough calls): no reads" "" sh -c '! grep -q "^opcode=read" /tmp/phist.out'
+	check "-H --attach=kprobe --by=opcode,comm: nvme's $NIDENT identify" "$(cat /tmp/pkhist.out)" \
+		grep -q "^opcode=identify comm=nvme pid=[0-9]*: count 1," /tmp/pkhist.out
+	check "-H --attach=kprobe: one group a process, $NIDENT in all" "" \
+		[ "$(sed -n 's/^opcode=identify comm=nvme pid=[0-9]*: count \([0-9]*\),.*/\1/p' /tmp/pkhist.out |
+		     awk '{ n += $1 } END { print n + 0 }')" = $NIDENT ]
 
 	# --- summary: the same counts, errors by name
 	check "-S: $NREAD reads" "$(cat /tmp/sum.out)" \
@@ -169,9 +181,9 @@ t_interval_load() {
 	check "-i 0.2 under load: the storm's $issued identify counted once" \
 		"counted $(sum_of identify): $(grep -v '^ ' /tmp/il.out | head -40)" [ "$(sum_of identify)" = "$issued" ]
 	check "-i 0.2 under load: dd's 1000 reads counted once" \
-		"counted $(sum_of read)" [ "$(sum_of read)" = 1000 ]
-	check "-i 0.2 under load: nothing reported lost" "$(cat /tmp/il.err)" \
-		sh -c "! grep -qE 'not counted|lost|still running' /tmp/il.err"
+		"counted $(sum_of read): $(tr "\n" " " </tmp/il.err)" [ "$(sum_of read)" = 1000 ]
+	check "-i 0.2 under load: nothing reported lost" "$(tr "\n" " " </tmp/il.err)" \
+		sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: |.*still running)' /tmp/il.err"
 }
 
 t_agg
