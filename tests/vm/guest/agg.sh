@@ -186,7 +186,31 @@ t_interval_load() {
 		sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: |.*still running)' /tmp/il.err"
 }
 
+# Records under the same load: a dd's reads complete in interrupts that
+# can land while the storm's completions (a softirq: one queue) run the
+# completion program; each read must still come out once.
+t_records_load() {
+	nvmetrace -v -a -j -c dd >/tmp/rl.out 2>/tmp/rl.err &
+	ipid=$!
+	wait_line /tmp/rl.err '^nvmetrace: attached to' $ipid
+	dd if=/dev/$NS1 of=/dev/null bs=4096 count=1000 iflag=direct 2>/dev/null &
+	dpid=$!
+	nvme-storm -t 3 -c 1 /dev/nvme0 >/tmp/rl.storm 2>&1
+	wait $dpid
+	kill -INT $ipid
+	wait $ipid
+	rc=$?
+	msgs=$(grep '^nvmetrace:' /tmp/rl.err | tr '\n' ' ')
+	check "-a -j -c dd under a storm: exit 0" "exit $rc: $msgs" [ $rc -eq 0 ]
+	check "-a -j -c dd under a storm: 1000 completed reads" \
+		"$(grep -c '"opcode_name":"read"' /tmp/rl.out) reads: $msgs" \
+		[ "$(grep '"opcode_name":"read"' /tmp/rl.out | grep -c '"state":"completed","status":0,')" = 1000 ]
+	check "-a -j -c dd under a storm: nothing reported lost" "$msgs" \
+		sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: )' /tmp/rl.err"
+}
+
 t_agg
 t_interval
 t_interval_json
 t_interval_load
+t_records_load
