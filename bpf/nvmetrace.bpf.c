@@ -496,6 +496,24 @@ static __always_inline void complete(const struct nvmetrace_record *r, bool tabl
 		emit(r);
 }
 
+/* complete(), for a caller that has not raised its CPU's completion depth
+ * (raise): histograms in the table need it raised (see aggregate()).
+ */
+static __always_inline void complete_raised(const struct nvmetrace_record *r, bool pairs,
+					    bool raise)
+{
+	__u64 *depth;
+
+	if (!raise || !hist_mode || !pairs) {
+		complete(r, pairs);
+		return;
+	}
+	depth = depth_enter(true);
+	if (depth)
+		complete(r, true);
+	depth_leave(depth, true);
+}
+
 /* A request's address as a number: tp_btf hands a typed pointer, on which
  * the verifier allows no arithmetic but the subtraction of another pointer
  * (for programs allowed to see addresses, as these are). The other is a
@@ -669,15 +687,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	if (hist_mode && pairs) {
-		__u64 *depth = depth_enter(true);
-
-		if (depth)
-			complete(r, true);
-		depth_leave(depth, true);
-	} else {
-		complete(r, pairs);
-	}
+	complete_raised(r, pairs, true);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
@@ -1055,18 +1065,8 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	if (second && hist_mode && pairs) {
-		/* Not nested in the first program: its own depth, for the
-		 * histogram table's generations (see aggregate()).
-		 */
-		__u64 *depth = depth_enter(true);
-
-		if (depth)
-			complete(r, true);
-		depth_leave(depth, true);
-	} else {
-		complete(r, pairs);
-	}
+	/* The second program is not nested in the first: its own depth. */
+	complete_raised(r, pairs, second);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))

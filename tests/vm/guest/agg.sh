@@ -155,58 +155,60 @@ t_interval_json() {
 		awk '!/^\{"time":"[0-9][0-9]:[0-9][0-9]:[0-9][0-9]","device":/ { bad = 1 } END { exit bad || NR == 0 }' /tmp/ij.out
 }
 
-# -i under load: every command of a storm on the admin queue and of a dd
-# on an I/O queue at the same time counted exactly once, across the many
-# reports that fall while they run (the programs count into one generation
-# of the table while nvmetrace reads and clears the other).
-t_interval_load() {
-	nvmetrace -a -H --by=opcode -i 0.2 >/tmp/il.out 2>/tmp/il.err &
+# under_load NAME READY ARGS...: nvmetrace ARGS in the background
+# (/tmp/NAME.out, /tmp/NAME.err) until READY shows in its stderr; then a dd
+# of 1000 direct 4 KiB reads of $NS1 beside a 3 s Identify storm on the
+# admin queue (/tmp/NAME.storm), then SIGINT. Sets rc (its exit status),
+# issued (the storm's commands) and msgs (its nvmetrace: lines).
+under_load() {
+	name=$1 ready=$2
+	shift 2
+	nvmetrace "$@" >/tmp/$name.out 2>/tmp/$name.err &
 	ipid=$!
-	wait_line /tmp/il.err '^nvmetrace: aggregating in the kernel' $ipid
+	wait_line /tmp/$name.err "$ready" $ipid
 	dd if=/dev/$NS1 of=/dev/null bs=4096 count=1000 iflag=direct 2>/dev/null &
 	dpid=$!
-	nvme-storm -t 3 -c 1 /dev/nvme0 >/tmp/il.storm 2>&1
+	nvme-storm -t 3 -c 1 /dev/nvme0 >/tmp/$name.storm 2>&1
 	wait $dpid
 	kill -INT $ipid
 	wait $ipid
 	rc=$?
-	issued=$(sed -n 's/^issued=\([0-9]*\) ok=[0-9]* failed=0 .*/\1/p' /tmp/il.storm)
+	issued=$(sed -n 's/^issued=\([0-9]*\) ok=[0-9]* failed=0 .*/\1/p' /tmp/$name.storm)
+	msgs=$(grep '^nvmetrace:' /tmp/$name.err | tr '\n' ' ')
+}
+
+LOST_RE='^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: |.*still running)'
+
+# -i under load: every command of the storm (the admin queue) and of the dd
+# (an I/O queue) counted exactly once, across the many reports that fall
+# while they run (the programs count into one generation of the table while
+# nvmetrace reads and clears the other).
+t_interval_load() {
+	under_load il '^nvmetrace: aggregating in the kernel' -a -H --by=opcode -i 0.2
 	sum_of() {
 		sed -n "s/^opcode=$1: count \([0-9]*\),.*/\1/p" /tmp/il.out | awk '{ n += $1 } END { print n + 0 }'
 	}
-	check "-i 0.2 under load: exit 0 on SIGINT" "exit $rc: $(cat /tmp/il.err)" [ $rc -eq 0 ]
+	check "-i 0.2 under load: exit 0 on SIGINT" "exit $rc: $msgs" [ $rc -eq 0 ]
 	check "-i 0.2 under load: nvme-storm ran" "$(cat /tmp/il.storm)" [ -n "$issued" ]
 	check "-i 0.2 under load: at least 10 reports" "$(grep -c '^[0-9][0-9]:' /tmp/il.out) reports" \
 		[ "$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$' /tmp/il.out)" -ge 10 ]
 	check "-i 0.2 under load: the storm's $issued identify counted once" \
 		"counted $(sum_of identify): $(grep -v '^ ' /tmp/il.out | head -40)" [ "$(sum_of identify)" = "$issued" ]
 	check "-i 0.2 under load: dd's 1000 reads counted once" \
-		"counted $(sum_of read): $(tr "\n" " " </tmp/il.err)" [ "$(sum_of read)" = 1000 ]
-	check "-i 0.2 under load: nothing reported lost" "$(tr "\n" " " </tmp/il.err)" \
-		sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: |.*still running)' /tmp/il.err"
+		"counted $(sum_of read): $msgs" [ "$(sum_of read)" = 1000 ]
+	check "-i 0.2 under load: nothing reported lost" "$msgs" sh -c "! grep -qE '$LOST_RE' /tmp/il.err"
 }
 
-# Records under the same load: a dd's reads complete in interrupts that
+# Records under the same load: the dd's reads complete in interrupts that
 # can land while the storm's completions (a softirq: one queue) run the
 # completion program; each read must still come out once.
 t_records_load() {
-	nvmetrace -v -a -j -c dd >/tmp/rl.out 2>/tmp/rl.err &
-	ipid=$!
-	wait_line /tmp/rl.err '^nvmetrace: attached to' $ipid
-	dd if=/dev/$NS1 of=/dev/null bs=4096 count=1000 iflag=direct 2>/dev/null &
-	dpid=$!
-	nvme-storm -t 3 -c 1 /dev/nvme0 >/tmp/rl.storm 2>&1
-	wait $dpid
-	kill -INT $ipid
-	wait $ipid
-	rc=$?
-	msgs=$(grep '^nvmetrace:' /tmp/rl.err | tr '\n' ' ')
+	under_load rl '^nvmetrace: attached to' -v -a -j -c dd
 	check "-a -j -c dd under a storm: exit 0" "exit $rc: $msgs" [ $rc -eq 0 ]
 	check "-a -j -c dd under a storm: 1000 completed reads" \
 		"$(grep -c '"opcode_name":"read"' /tmp/rl.out) reads: $msgs" \
 		[ "$(grep '"opcode_name":"read"' /tmp/rl.out | grep -c '"state":"completed","status":0,')" = 1000 ]
-	check "-a -j -c dd under a storm: nothing reported lost" "$msgs" \
-		sh -c "! grep -qE '^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: )' /tmp/rl.err"
+	check "-a -j -c dd under a storm: nothing reported lost" "$msgs" sh -c "! grep -qE '$LOST_RE' /tmp/rl.err"
 }
 
 t_agg
