@@ -151,9 +151,9 @@ struct {
 	__type(value, struct hist_val);
 } nvmetrace_hist_zero SEC(".maps");
 
-/* Completion programs running on each CPU: how deep (see
- * nvmetrace_tp_done2); in histogram mode also what user space waits on
- * when it switches the table's generation (see aggregate()).
+/* Completion programs running on each CPU: how deep the raw_tp one is (see
+ * nvmetrace_tp_done2), or how many are counting into the histogram table,
+ * which user space waits on when it switches generations (see aggregate()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -419,10 +419,10 @@ static __always_inline void hist_count(struct hist_val *v, const struct nvmetrac
 		v->max_ns = lat;
 }
 
-/* A completion program starts on this CPU: its depth there, or NULL.
- * atomic (a constant: programs with BPF atomics, in histogram mode): with
- * a fetching add, which is fully ordered, so that the table's generation
- * is read after it (see aggregate()).
+/* Raise this CPU's completion depth: a pointer to it, or NULL. atomic (a
+ * constant: the histogram table, programs with BPF atomics): with a
+ * fetching add, which is fully ordered, so that the table's generation is
+ * read after it (see aggregate()).
  */
 static __always_inline __u64 *depth_enter(bool atomic)
 {
@@ -440,7 +440,7 @@ static __always_inline __u64 *depth_enter(bool atomic)
 	return depth;
 }
 
-/* ... and ends: after its counts, again fully ordered. */
+/* Lower it: after the counts, again fully ordered if atomic. */
 static __always_inline void depth_leave(__u64 *depth, bool atomic)
 {
 	__u64 old;
@@ -456,13 +456,14 @@ static __always_inline void depth_leave(__u64 *depth, bool atomic)
 }
 
 /* Count a completed command in its group's histogram. table (a constant:
- * programs with BPF atomics): in the table, else in the hash map.
+ * programs with BPF atomics): in the table, else in the hash map, under
+ * the generation in the key.
  *
- * The table: the caller has raised its CPU's depth (depth_enter(true))
+ * The caller has raised its CPU's completion depth (complete_raised())
  * before, and lowers it after. User space switches the generation, then
- * waits for every CPU's depth to be seen at 0: a program either reads
- * the new generation or is waited for, and nothing counts into the
- * generation user space reads and clears.
+ * waits for every CPU's depth to be seen at 0: a program either reads the
+ * new generation or is waited for, and nothing counts into the generation
+ * user space reads and clears.
  */
 static __always_inline void aggregate(const struct nvmetrace_record *r, bool table)
 {
@@ -471,6 +472,7 @@ static __always_inline void aggregate(const struct nvmetrace_record *r, bool tab
 
 	hist_key_init(&key, r, hist_by);
 	if (!table) {
+		key.gen = *(volatile __u32 *)&hist_gen & 1;
 		v = hash_group(&key);
 		if (v)
 			hist_count(v, r);
@@ -496,22 +498,34 @@ static __always_inline void complete(const struct nvmetrace_record *r, bool tabl
 		emit(r);
 }
 
-/* complete(), for a caller that has not raised its CPU's completion depth
- * (raise): histograms in the table need it raised (see aggregate()).
+/* complete(), with this CPU's completion depth raised around a histogram
+ * count (see aggregate()).
  */
-static __always_inline void complete_raised(const struct nvmetrace_record *r, bool pairs,
-					    bool raise)
+static __always_inline void complete_raised(const struct nvmetrace_record *r, bool pairs)
 {
+	__u32 zero = 0;
 	__u64 *depth;
 
-	if (!raise || !hist_mode || !pairs) {
+	if (!hist_mode) {
 		complete(r, pairs);
 		return;
 	}
-	depth = depth_enter(true);
-	if (depth)
-		complete(r, true);
-	depth_leave(depth, true);
+	if (pairs) {
+		depth = depth_enter(true);
+		if (depth)
+			complete(r, true);
+		depth_leave(depth, true);
+		return;
+	}
+	/* Without BPF atomics' fetching kind, the old atomic add: a full
+	 * barrier on x86 (lock xadd), where it is tested.
+	 */
+	depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
+	if (!depth)
+		return;
+	__sync_fetch_and_add(depth, 1);
+	complete(r, false);
+	__sync_fetch_and_add(depth, -1);
 }
 
 /* A request's address as a number: tp_btf hands a typed pointer, on which
@@ -687,7 +701,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	complete_raised(r, pairs, true);
+	complete_raised(r, pairs);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
@@ -1065,8 +1079,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	/* The second program is not nested in the first: its own depth. */
-	complete_raised(r, pairs, second);
+	complete_raised(r, pairs);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))
@@ -1119,12 +1132,17 @@ int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
  */
 static __always_inline void done_first(struct request *req, bool pairs)
 {
-	__u64 *depth = depth_enter(hist_mode && pairs);
+	__u64 *depth;
 
+	if (pairs) {
+		on_complete(req, false, true);
+		return;
+	}
+	depth = depth_enter(false);
 	if (!depth)
 		return;
-	on_complete(req, false, pairs);
-	depth_leave(depth, hist_mode && pairs);
+	on_complete(req, false, false);
+	depth_leave(depth, false);
 }
 
 static __always_inline void done_second(struct request *req, bool pairs)

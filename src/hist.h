@@ -36,7 +36,7 @@ struct hist_key {
 	__u8 opcode;
 	__u8 ioq;		/* opcode's queue type: 1 I/O */
 	__u8 by;		/* HIST_BY_* of this key */
-	__u8 __pad;
+	__u8 gen;		/* the kernel's hash map: its generation (hist_gen) */
 } __attribute__((aligned(8)));	/* hashed and compared as eight words */
 
 struct hist_val {
@@ -52,7 +52,8 @@ struct hist_val {
 /* The kernel's histogram table (-H, -S), where the programs have BPF
  * atomics: open addressing over HIST_TABLE groups, probed from the key's
  * hash, in two generations: the programs fill the one hist_gen names while
- * user space reads and clears the other. Without atomics, a hash map.
+ * user space reads and clears the other. Without atomics, a hash map whose
+ * keys carry the generation.
  */
 #define HIST_TABLE_BITS	9
 #define HIST_TABLE	(1u << HIST_TABLE_BITS)

@@ -711,11 +711,11 @@ static int report_inflight(struct session *s, int *returned)
 	return n - *returned;
 }
 
-/* Wait until no program is counting into the table: every CPU's
+/* Wait until no program is counting into the histograms: every CPU's
  * completion depth seen at 0 once (a program runs for microseconds).
  * False if one stayed busy for a second.
  */
-static bool wait_table_idle(struct session *s)
+static bool wait_hist_idle(struct session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.nvmetrace_done_depth);
 	int ncpus = libbpf_num_possible_cpus(), i, left, tries;
@@ -745,21 +745,29 @@ static bool wait_table_idle(struct session *s)
 	return left == 0;
 }
 
-/* Switch the programs to the table's other generation, then add the one
- * they left to rep and clear it for its next turn. Nothing is lost
- * between the read and the clearing: no program writes there meanwhile.
+/* Switch the programs to the other generation of the kernel's histograms
+ * and wait until none counts into the one they left, which it returns: no
+ * program writes there while user space reads and clears it.
  */
-static void drain_table(struct session *s, struct report *rep)
+static __u32 switch_generation(struct session *s)
 {
 	volatile __u32 *gen = &s->skel->bss->hist_gen;
-	__u32 old = *gen & 1, i;
-	struct hist_group *g;
+	__u32 old = *gen & 1;
 
 	__atomic_store_n(gen, old ^ 1, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!wait_table_idle(s))
+	if (!wait_hist_idle(s))
 		fprintf(stderr, "nvmetrace: histogram programs still running after 1 s; "
 			"reading their counts anyway\n");
+	return old;
+}
+
+/* Add generation old of the table to rep and clear it for its next turn. */
+static void drain_table(struct session *s, __u32 old, struct report *rep)
+{
+	struct hist_group *g;
+	__u32 i;
+
 	for (i = 0; i < HIST_TABLE; i++) {
 		g = &s->hist_table[old * HIST_TABLE + i];
 		if (__atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == HIST_FREE)
@@ -772,16 +780,47 @@ static void drain_table(struct session *s, struct report *rep)
 	}
 }
 
+/* The same for the hash map (no BPF atomics): its groups of generation
+ * old, added to rep, then deleted.
+ */
+static void drain_hash(struct session *s, __u32 old, struct report *rep)
+{
+	int fd = bpf_map__fd(s->skel->maps.nvmetrace_hist);
+	struct hist_key key, next, *prev = NULL, *done = NULL;
+	static struct hist_val val;
+	size_t n = 0, cap = 0, i;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (next.gen != old || bpf_map_lookup_elem(fd, &next, &val))
+			continue;
+		if (n == cap) {
+			struct hist_key *d = realloc(done, (cap = cap ? 2 * cap : 64) * sizeof(*d));
+
+			if (!d)
+				break;
+			done = d;
+		}
+		done[n++] = next;
+		next.gen = 0;
+		report_merge(rep, &next, &val);
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &done[i]);
+	free(done);
+}
+
 /* -H/-S: read the kernel's histograms (and, for -S, what is in flight),
  * print them, and reset them for the next interval.
  */
 static void print_report(struct session *s, double seconds)
 {
-	int fd = bpf_map__fd(s->skel->maps.nvmetrace_hist);
 	struct report rep = {}, infl = { .by = HIST_BY_DISK };
 	struct nvmetrace_record *recs;
-	struct hist_key key, next, *prev = NULL;
+	struct hist_key key;
 	static struct hist_val val;
+	__u32 old;
 	char ts[16];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -790,17 +829,10 @@ static void print_report(struct session *s, double seconds)
 	/* Requeued commands below the wakeup threshold wait in the ring. */
 	if (env.summary)
 		ring_buffer__consume(s->rb);
+	old = switch_generation(s);
 	if (s->hist_table)
-		drain_table(s, &rep);
-	/* The hash map (no BPF atomics): read, then delete what was read. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &val))
-			report_merge(&rep, &next, &val);
-		key = next;
-		prev = &key;
-	}
-	for (i = 0; i < (int)rep.n; i++)
-		bpf_map_delete_elem(fd, &rep.groups[i].key);
+		drain_table(s, old, &rep);
+	drain_hash(s, old, &rep);
 	localtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	if (env.interval && !env.json)
