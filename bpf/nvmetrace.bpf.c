@@ -151,9 +151,8 @@ struct {
 	__type(value, struct hist_val);
 } nvmetrace_hist_zero SEC(".maps");
 
-/* Completion programs running on each CPU: how deep the raw_tp one is (see
- * nvmetrace_tp_done2), or how many are counting into the histogram table,
- * which user space waits on when it switches generations (see aggregate()).
+/* How deep the raw_tp completion program is on each CPU (see
+ * done_first()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -419,51 +418,34 @@ static __always_inline void hist_count(struct hist_val *v, const struct nvmetrac
 		v->max_ns = lat;
 }
 
-/* Raise this CPU's completion depth: a pointer to it, or NULL. atomic (a
- * constant: the histogram table, programs with BPF atomics): with a
- * fetching add, which is fully ordered, so that the table's generation is
- * read after it (see aggregate()).
+/* Raise this CPU's completion depth (the raw_tp completion program's, see
+ * done_first()): a pointer to it, or NULL.
  */
-static __always_inline __u64 *depth_enter(bool atomic)
+static __always_inline __u64 *depth_enter(void)
 {
 	__u32 zero = 0;
-	__u64 *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero), old;
+	__u64 *depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
 
-	if (!depth)
-		return NULL;
-	if (atomic) {
-		old = __sync_fetch_and_add(depth, 1);
-		barrier_var(old);
-	} else {
+	if (depth)
 		(*depth)++;
-	}
 	return depth;
 }
 
-/* Lower it: after the counts, again fully ordered if atomic. */
-static __always_inline void depth_leave(__u64 *depth, bool atomic)
+static __always_inline void depth_leave(__u64 *depth)
 {
-	__u64 old;
-
-	if (!depth)
-		return;
-	if (atomic) {
-		old = __sync_fetch_and_add(depth, -1);
-		barrier_var(old);
-	} else {
+	if (depth)
 		(*depth)--;
-	}
 }
 
 /* Count a completed command in its group's histogram. table (a constant:
  * programs with BPF atomics): in the table, else in the hash map, under
  * the generation in the key.
  *
- * The caller has raised its CPU's completion depth (complete_raised())
- * before, and lowers it after. User space switches the generation, then
- * waits for every CPU's depth to be seen at 0: a program either reads the
- * new generation or is waited for, and nothing counts into the generation
- * user space reads and clears.
+ * User space switches the generation, then waits for an RCU grace period
+ * (the kernel's wait for running BPF programs, see trace.c): a program
+ * runs in an RCU read-side critical section, so it either reads the new
+ * generation or has ended when the wait does, and nothing counts into the
+ * generation user space reads and clears.
  */
 static __always_inline void aggregate(const struct nvmetrace_record *r, bool table)
 {
@@ -496,36 +478,6 @@ static __always_inline void complete(const struct nvmetrace_record *r, bool tabl
 		aggregate(r, table);
 	else
 		emit(r);
-}
-
-/* complete(), with this CPU's completion depth raised around a histogram
- * count (see aggregate()).
- */
-static __always_inline void complete_raised(const struct nvmetrace_record *r, bool pairs)
-{
-	__u32 zero = 0;
-	__u64 *depth;
-
-	if (!hist_mode) {
-		complete(r, pairs);
-		return;
-	}
-	if (pairs) {
-		depth = depth_enter(true);
-		if (depth)
-			complete(r, true);
-		depth_leave(depth, true);
-		return;
-	}
-	/* Without BPF atomics' fetching kind, the old atomic add: a full
-	 * barrier on x86 (lock xadd), where it is tested.
-	 */
-	depth = bpf_map_lookup_elem(&nvmetrace_done_depth, &zero);
-	if (!depth)
-		return;
-	__sync_fetch_and_add(depth, 1);
-	complete(r, false);
-	__sync_fetch_and_add(depth, -1);
 }
 
 /* A request's address as a number: tp_btf hands a typed pointer, on which
@@ -701,7 +653,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	complete_raised(r, pairs);
+	complete(r, pairs);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
@@ -1079,7 +1031,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	complete_raised(r, pairs);
+	complete(r, pairs);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))
@@ -1138,11 +1090,11 @@ static __always_inline void done_first(struct request *req, bool pairs)
 		on_complete(req, false, true);
 		return;
 	}
-	depth = depth_enter(false);
+	depth = depth_enter();
 	if (!depth)
 		return;
 	on_complete(req, false, false);
-	depth_leave(depth, false);
+	depth_leave(depth);
 }
 
 static __always_inline void done_second(struct request *req, bool pairs)

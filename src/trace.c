@@ -61,6 +61,7 @@ struct session {
 	struct report requeued;		/* -S: requeued commands, by device */
 	struct hist_group *hist_table;	/* -H/-S: the BPF table, mapped */
 	size_t hist_table_len;
+	int sync_fd, sync_inner_fd;	/* -H/-S: see wait_programs(); -1 unused */
 	enum attach_mode method;
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
@@ -313,6 +314,11 @@ static void session_close(struct session *s)
 	if (s->hist_table)
 		munmap(s->hist_table, s->hist_table_len);
 	s->hist_table = NULL;
+	if (s->sync_fd >= 0)
+		close(s->sync_fd);
+	if (s->sync_inner_fd >= 0)
+		close(s->sync_inner_fd);
+	s->sync_fd = s->sync_inner_fd = -1;
 	nvmetrace_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
@@ -711,38 +717,34 @@ static int report_inflight(struct session *s, int *returned)
 	return n - *returned;
 }
 
-/* Wait until no program is counting into the histograms: every CPU's
- * completion depth seen at 0 once (a program runs for microseconds).
- * False if one stayed busy for a second.
+/* Waiting for the programs that are running: the kernel updates an entry
+ * of a map of maps only after an RCU grace period (maybe_wait_bpf_programs()
+ * in kernel/bpf/syscall.c, there for this use), and every program nvmetrace
+ * attaches runs inside an RCU read-side critical section (tracepoint and
+ * trampoline programs under rcu_read_lock(), kprobes with preemption off).
+ * So once the update returns, every program that started before it has
+ * ended, and every later one sees what user space stored before it. The
+ * outer map is one entry, updated with the same inner map each time.
  */
-static bool wait_hist_idle(struct session *s)
+static int sync_open(struct session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.nvmetrace_done_depth);
-	int ncpus = libbpf_num_possible_cpus(), i, left, tries;
-	__u64 *busy;
-	bool *idle;
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	s->sync_inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nvmetrace_sync1", sizeof(__u32),
+					  sizeof(__u32), 1, NULL);
+	if (s->sync_inner_fd < 0)
+		return -errno;
+	opts.inner_map_fd = s->sync_inner_fd;
+	s->sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "nvmetrace_sync", sizeof(__u32),
+				    sizeof(__u32), 1, &opts);
+	return s->sync_fd < 0 ? -errno : 0;
+}
+
+static int wait_programs(struct session *s)
+{
 	__u32 zero = 0;
 
-	if (ncpus <= 0)
-		return false;
-	busy = calloc(ncpus, sizeof(*busy));
-	idle = calloc(ncpus, sizeof(*idle));
-	left = ncpus;
-	for (tries = 0; busy && idle && left && tries < 1000; tries++) {
-		if (tries)
-			usleep(1000);
-		if (bpf_map_lookup_elem(fd, &zero, busy))
-			break;
-		for (i = 0; i < ncpus; i++) {
-			if (!idle[i] && !busy[i]) {
-				idle[i] = true;
-				left--;
-			}
-		}
-	}
-	free(busy);
-	free(idle);
-	return left == 0;
+	return bpf_map_update_elem(s->sync_fd, &zero, &s->sync_inner_fd, BPF_ANY) ? -errno : 0;
 }
 
 /* Switch the programs to the other generation of the kernel's histograms
@@ -753,12 +755,13 @@ static __u32 switch_generation(struct session *s)
 {
 	volatile __u32 *gen = &s->skel->bss->hist_gen;
 	__u32 old = *gen & 1;
+	int err;
 
 	__atomic_store_n(gen, old ^ 1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!wait_hist_idle(s))
-		fprintf(stderr, "nvmetrace: histogram programs still running after 1 s; "
-			"reading their counts anyway\n");
+	err = wait_programs(s);
+	if (err)
+		fprintf(stderr, "nvmetrace: cannot wait for the running programs (%s); "
+			"a count landing now may be lost\n", errstr(err));
 	return old;
 }
 
@@ -882,6 +885,12 @@ static int hist_loop(struct session *s)
 		s->hist_table = t;
 		s->hist_table_len = len;
 	}
+	err = sync_open(s);
+	if (err) {
+		fprintf(stderr, "nvmetrace: cannot create the map that waits for running programs: %s\n",
+			errstr(err));
+		return 1;
+	}
 	fprintf(stderr, "nvmetrace: aggregating in the kernel; %s\n", env.interval ?
 		"printing every interval (Ctrl-C to stop)" : "Ctrl-C prints the report");
 	while (!exiting && !gone) {
@@ -917,7 +926,7 @@ static int hist_loop(struct session *s)
 
 int trace_run(void)
 {
-	struct session s = { .btf_fd = -1, .requeued = { .by = HIST_BY_DISK } };
+	struct session s = { .btf_fd = -1, .sync_fd = -1, .sync_inner_fd = -1, .requeued = { .by = HIST_BY_DISK } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct nvmetrace_bpf__bss *bss;
 	struct output_ctx clock;

@@ -177,7 +177,7 @@ under_load() {
 	msgs=$(grep '^nvmetrace:' /tmp/$name.err | tr '\n' ' ')
 }
 
-LOST_RE='^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: |.*still running)'
+LOST_RE='^nvmetrace: (lost |.* not traced: |.* not counted: |.* missed: |.*cannot wait for the running programs)'
 
 # -i under load: every command of the storm (the admin queue) and of the dd
 # (an I/O queue) counted exactly once, across the many reports that fall
