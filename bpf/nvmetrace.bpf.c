@@ -46,6 +46,8 @@ const volatile __u64 filter_min_ns = 0;
 /* -H/-S: aggregate here instead of sending records; group by these. */
 const volatile bool hist_mode = false;
 const volatile __u8 hist_by = 0;
+/* HIST_CTRL_*: when to read the controller instance (hist.h). */
+const volatile __u8 ctrl_when = HIST_CTRL_AT_SETUP;
 /* block:block_rq_insert lost its request_queue argument in Linux 5.11
  * (commit a54895fa057c); user space tells which prototype BTF shows.
  */
@@ -731,9 +733,10 @@ int nvmetrace_fx(void *ctx)
 __u32 seen_genctr = 0;
 
 /* The first bytes of struct nvme_request, read at once at completion: up
- * to status in every layout (22 bytes with the generation counter).
+ * to status in every layout (22 bytes with the generation counter), and
+ * the controller pointer after it (with multipath's start time, 40 bytes).
  */
-#define NR_HEAD_WORDS	3
+#define NR_HEAD_WORDS	5
 #define NR_HEAD_HAS(field, size)						\
 	(bpf_core_field_size(((struct nvme_request *)0)->field) == (size) &&	\
 	 bpf_core_field_offset(((struct nvme_request *)0)->field) + (size) <=	\
@@ -774,6 +777,8 @@ static __always_inline void detect_genctr(struct request *req, const struct nvme
 #define CTRL_CACHE		64
 #define CTRL_CACHE_SHIFT	20
 __u64 ctrl_cache[CTRL_CACHE] = {};
+/* ctrl_instance(): not cached, and read at completion (ctrl_at_completion()). */
+#define CTRL_LATER		(-2)
 
 static __always_inline int ctrl_instance(struct request *req, struct gendisk *disk, bool btf)
 {
@@ -788,10 +793,32 @@ static __always_inline int ctrl_instance(struct request *req, struct gendisk *di
 				return *slot & ((1u << CTRL_CACHE_SHIFT) - 1);
 		}
 	}
+	if (!slot && ctrl_when == HIST_CTRL_AT_COMPLETION)
+		return CTRL_LATER;
 	inst = BPF_CORE_READ((struct nvme_request *)nvme_req(req), ctrl, instance);
 	if (slot && inst >= 0 && inst < 1 << CTRL_CACHE_SHIFT)
 		*slot = seq << CTRL_CACHE_SHIFT | inst;
 	return inst;
+}
+
+/* The controller instance of a command whose setup left it for now
+ * (HIST_CTRL_AT_COMPLETION): its pointer from head, nvme_request's first
+ * words, when the layout has it there, then one read.
+ */
+static __always_inline void ctrl_at_completion(struct nvmetrace_record *r, struct nvme_request *nr,
+					       const __u64 *head)
+{
+	struct nvme_ctrl *ctrl;
+	int inst;
+
+	if (NR_HEAD_HAS(ctrl, 8))
+		ctrl = NR_HEAD_GET(ctrl, struct nvme_ctrl *);
+	else
+		ctrl = BPF_CORE_READ(nr, ctrl);
+	if (ctrl && !bpf_core_read(&inst, sizeof(inst), &ctrl->instance)) {
+		r->ctrl = inst;
+		r->flags |= NVMETRACE_F_CTRL;
+	}
 }
 
 /* Where the request goes. btf (a constant: tp_btf, not raw_tp): req is a
@@ -806,7 +833,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	void *queuedata = btf ? q->queuedata : BPF_CORE_READ(q, queuedata);
 
 	/* Histograms read the queue only when grouped or filtered by it,
-	 * and never the tag.
+	 * and never the tag; the controller, see HIST_CTRL_*.
 	 */
 	bool qid = !hist_mode || (hist_by & HIST_BY_QID) || filter_qid >= 0;
 
@@ -829,13 +856,17 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 		disk = btf ? q->disk : BPF_CORE_READ(q, disk);
 	else if (bpf_core_field_exists(req->rq_disk))
 		disk = btf ? req->rq_disk : BPF_CORE_READ(req, rq_disk);
-	if (disk)
+	/* Histograms not grouped or filtered by disk skip its name. */
+	if (disk && (!hist_mode || (hist_by & HIST_BY_DISK) || filter_disk_on))
 		disk_name(r, disk, btf);
-	if (bpf_core_type_exists(struct nvme_request)) {
-		r->ctrl = ctrl_instance(req, disk, btf);
-		r->flags |= NVMETRACE_F_CTRL;
-	} else {
-		r->ctrl = -1;
+	r->ctrl = -1;
+	if (bpf_core_type_exists(struct nvme_request) && ctrl_when != HIST_CTRL_NEVER) {
+		int inst = ctrl_instance(req, disk, btf);
+
+		if (inst != CTRL_LATER) {
+			r->ctrl = inst;
+			r->flags |= NVMETRACE_F_CTRL;
+		}
 	}
 }
 
@@ -1016,6 +1047,8 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 			r->nvme_flags = BPF_CORE_READ(nr, flags);
 			status = BPF_CORE_READ(nr, status);
 		}
+		if (ctrl_when == HIST_CTRL_AT_COMPLETION && !(r->flags & NVMETRACE_F_CTRL))
+			ctrl_at_completion(r, nr, head);
 	} else {
 		/* retries, flags, then status at the next even offset */
 		int off = seen_genctr || r->sqe[3] >= 0x10 ?

@@ -26,6 +26,19 @@ enum {
 	HIST_BY_COMM	= 1u << 5,	/* process: pid and comm */
 };
 
+/* When -a's programs read a command's controller instance (ctrl_when on
+ * the BPF side). Records and -S (in-flight commands, requeues, --ctrl)
+ * need it at setup. Histograms need it only at completion, where the
+ * completion program reads the request's driver data anyway: a command
+ * whose controller is not in the BPF side's cache costs one read there
+ * instead of two at setup. Histograms not grouped by device need none.
+ */
+enum {
+	HIST_CTRL_AT_SETUP	= 0,
+	HIST_CTRL_AT_COMPLETION	= 1,
+	HIST_CTRL_NEVER		= 2,
+};
+
 struct hist_key {
 	char disk[32];
 	char comm[16];

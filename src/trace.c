@@ -290,6 +290,9 @@ static void configure(struct session *s, bool pairs, bool plain)
 						 2 * HIST_TABLE);
 		if (plain)
 			bpf_map__set_max_entries(s->skel->maps.nvmetrace_hist, HIST_MAX_GROUPS);
+		if (!env.summary && f->ctrl < 0)
+			ro->ctrl_when = ro->hist_by & (HIST_BY_DISK | HIST_BY_CTRL) ?
+					HIST_CTRL_AT_COMPLETION : HIST_CTRL_NEVER;
 	}
 	/* The pairing table's size is a power of two, for the BPF side's
 	 * mask: commands in flight (-a), or threads in a passthrough call at

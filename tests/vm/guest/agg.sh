@@ -35,13 +35,16 @@ t_agg() {
 	bg cap -a -w /tmp/cap.nvmt
 	bg live -a -j
 	bg comm -a -H --by=comm,opcode
+	# The controller read at completion (--by=ctrl), or not at all.
+	bg bctrl -a -H --by=ctrl,opcode
+	bg bop -a -H --by=opcode
 	# Passthrough calls (no -a): fentry/fexit or kprobes by default.
 	bg phist -H --by=opcode
 	bg pkhist -H --by=opcode,comm --attach=kprobe
 	bg_wait_attached
 	known_workload
 	bg_stop
-	for n in hist sum cap live comm phist pkhist; do
+	for n in hist sum cap live comm bctrl bop phist pkhist; do
 		check "agg: $n exits 0 on SIGINT" "exit $(cat /tmp/$n.rc)" [ "$(cat /tmp/$n.rc)" = 0 ]
 	done
 
@@ -58,6 +61,12 @@ t_agg() {
 			      v["p99"] <= v["p99.9"] && v["p99.9"] <= v["max"])) bad = 1 }
 			END { exit bad }' /tmp/hist.out
 	check "-H: log2 bars" "" grep -q '^ *usecs : count    distribution$' /tmp/hist.out
+	check "-H --by=ctrl,opcode: $NIDENT identify on $CTRL" "$(cat /tmp/bctrl.out)" \
+		[ "$(hist_count /tmp/bctrl.out "ctrl=$CTRL opcode=identify")" = $NIDENT ]
+	check "-H --by=ctrl,opcode: $NREAD reads on $CTRL" "" \
+		[ "$(hist_count /tmp/bctrl.out "ctrl=$CTRL opcode=read")" = $NREAD ]
+	check "-H --by=opcode: $NREAD reads, $NIDENT identify" "$(cat /tmp/bop.out)" \
+		[ "$(hist_count /tmp/bop.out "opcode=read")/$(hist_count /tmp/bop.out "opcode=identify")" = $NREAD/$NIDENT ]
 	check "-H --by=comm,opcode: dd's reads" "$(cat /tmp/comm.out)" \
 		grep -q "^opcode=read comm=dd pid=[0-9]*: count $NREAD," /tmp/comm.out
 	# Passthrough calls: the Identify commands, one by one, and no block I/O.
