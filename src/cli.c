@@ -121,7 +121,8 @@ static const struct argp_option options[] = {
 	  "filters them (default: functions matching *nvme*cmd* and all nvme "
 	  "tracepoints)", 0 },
 	{ "verbose", 'v', NULL, 0,
-	  "Say which attach method is used and why; show libbpf's messages", 0 },
+	  "Say which attach method is used and why, and show libbpf's warnings; "
+	  "twice (-vv), libbpf's debug log as well", 0 },
 
 	{ NULL, 0, NULL, 0, "Help:", -1 },
 	{},
@@ -190,7 +191,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env.all = true;
 		break;
 	case 'v':
-		env.verbose = true;
+		env.verbose++;
 		break;
 	case 'j':
 		env.json = true;

@@ -41,7 +41,7 @@ struct env {
 	bool all;			/* -a: every command, not just passthrough */
 	bool json;
 	enum time_style time_style;
-	bool verbose;
+	int verbose;			/* -v: 1, -vv: 2 (libbpf's debug log) */
 	bool list;
 	const char *list_pattern;	/* glob for --list, NULL: default set */
 	unsigned long ringbuf_bytes;	/* 0: the BPF object's default */

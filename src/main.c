@@ -8,11 +8,15 @@
 #include "replay.h"
 #include "trace.h"
 
-/* libbpf's own messages are shown with -v only. */
+/* libbpf's warnings are shown with -v; its debug log, a thousand lines
+ * and more (every CO-RE relocation) whose printing slows the start, with
+ * -vv only.
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	(void)level;
-	return env.verbose ? vfprintf(stderr, fmt, args) : 0;
+	if (!env.verbose || (level == LIBBPF_DEBUG && env.verbose < 2))
+		return 0;
+	return vfprintf(stderr, fmt, args);
 }
 
 int main(int argc, char **argv)

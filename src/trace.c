@@ -65,6 +65,7 @@ struct session {
 	enum attach_mode method;
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
+	int submit_nargs;		/* SUBMIT_FUNC's arguments in BTF, or -errno */
 	const char *target;		/* what we hook, for messages */
 	bool watched;			/* the device (-d) or a controller existed */
 	int btf_fd;			/* BTF for CO-RE without CAP_SYS_ADMIN, or -1 */
@@ -429,7 +430,7 @@ static void btf_method_reason(const struct session *s, enum attach_mode m, int e
 		snprintf(buf, len, "%s (%s)", errstr(err), errno_name(err));
 		return;
 	}
-	nargs = kernel_func_nargs(SUBMIT_FUNC, s->module);
+	nargs = s->submit_nargs;
 	if (err == -ESRCH || nargs == -ENOENT) {
 		snprintf(buf, len, "no BTF for %s", SUBMIT_FUNC);
 		return;
@@ -514,7 +515,7 @@ static int session_start(struct session *s)
 			session_close(s);
 			return 0;
 		}
-		/* Finding the reason reads BTF again: only when it is shown. */
+		/* Only when it is shown. */
 		if (env.verbose || env.attach == btf_m)
 			btf_method_reason(s, btf_m, err, why, sizeof(why));
 		if (env.attach == btf_m) {
@@ -548,8 +549,15 @@ static int find_driver(struct session *s)
 		/* BTF answers where kallsyms would take a second under
 		 * emulation; kallsyms where there is no BTF for the driver.
 		 */
-		if (!kernel_btf_home(SUBMIT_FUNC, BTF_KIND_FUNC, s->module) &&
-		    !ksym_find(SUBMIT_FUNC, true, s->module)) {
+		if (kernel_btf_home(SUBMIT_FUNC, BTF_KIND_FUNC, s->module)) {
+			/* For the reason fentry cannot attach, read now
+			 * from the BTF at hand: not parsed again then.
+			 */
+			s->submit_nargs = kernel_func_nargs(SUBMIT_FUNC, s->module);
+			return 0;
+		}
+		s->submit_nargs = -ENOENT;
+		if (!ksym_find(SUBMIT_FUNC, true, s->module)) {
 			fprintf(stderr, "nvmetrace: %s not found: is the nvme driver loaded?\n",
 				SUBMIT_FUNC);
 			return 1;

@@ -100,6 +100,11 @@ t_sqe_words() {
 }
 
 # --- attach methods ----------------------------------------------------------
+# No line of libbpf's debug log in /tmp/err.
+no_debug_log() {
+	! grep -q -e 'libbpf: loading object' -e 'libbpf: prog .*: relo #' /tmp/err
+}
+
 t_attach_verbose() {
 	start_tracer -v || { fail "auto -v start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
 	stop_tracer TERM
@@ -113,7 +118,15 @@ t_attach_verbose() {
 		check "auto falls back to kprobe" "stderr: $(cat /tmp/err)" \
 			grep -q 'attached to nvme_submit_user_cmd by kprobe (fentry unavailable: ' /tmp/err
 	fi
-	check "-v shows libbpf messages" "no libbpf: line in: $(cat /tmp/err)" grep -q 'libbpf: ' /tmp/err
+	# libbpf's debug log (every CO-RE relocation) with -vv only.
+	check "-v hides libbpf's debug log" "$(grep -c 'libbpf: ' /tmp/err) libbpf lines, first: $(grep -m 1 'libbpf: ' /tmp/err)" \
+		no_debug_log
+	start_tracer -vv || { fail "auto -vv start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
+	stop_tracer TERM
+	check "-vv shows libbpf's debug log" "no libbpf debug line in: $(head -c 400 /tmp/err)" \
+		grep -q "libbpf: loading object 'nvmetrace_bpf'" /tmp/err
+	check "-vv still says the method" "$(grep '^nvmetrace' /tmp/err)" \
+		grep -q 'attached to nvme_submit_user_cmd by ' /tmp/err
 }
 
 t_attach_fentry() {
