@@ -327,6 +327,19 @@ static void session_close(struct session *s)
 	s->skel = NULL;
 }
 
+/* Whether block:block_rq_insert must tell who submitted each command (a
+ * worker may dispatch it): records show the process; histograms and the
+ * summary only when grouped or filtered by it. Otherwise its program (two
+ * helper calls and a hash-map update for every command inserted into a
+ * queue, then a lookup and a delete at setup) is not loaded.
+ */
+static bool need_submitter(void)
+{
+	if (!env.hist && !env.summary)
+		return true;
+	return (!env.summary && (env.hist_by & HIST_BY_COMM)) || env.filter.pid || env.filter.comm;
+}
+
 /* Open, configure and load the programs of method and, unless also is
  * ATTACH_AUTO, those of the method to fall back to, so that a kernel that
  * refuses to attach the first (fentry: BPF trampolines) needs no second
@@ -357,6 +370,8 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
+	if (!need_submitter())
+		bpf_program__set_autoload(s->skel->progs.nvmetrace_rt_ins, false);
 	configure(s, method_pairs(method) || method_pairs(also),
 		  !method_pairs(method) || (also != ATTACH_AUTO && !method_pairs(also)));
 	kernel_btf_release();
@@ -381,6 +396,12 @@ static int session_attach(struct session *s, enum attach_mode method)
 	for (i = 0; i < n; i++) {
 		/* block:block_rq_insert only sharpens who submitted. */
 		if (progs[i] == s->skel->progs.nvmetrace_rt_ins) {
+			if (!need_submitter()) {
+				if (env.verbose)
+					fprintf(stderr, "nvmetrace: block:block_rq_insert not attached: "
+						"no process to tell (not grouped or filtered by it)\n");
+				continue;
+			}
 			*links[i] = bpf_program__attach(progs[i]);
 			if (!*links[i] && env.verbose)
 				fprintf(stderr, "nvmetrace: block:block_rq_insert not attached (%s): "

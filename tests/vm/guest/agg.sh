@@ -69,6 +69,20 @@ t_agg() {
 		[ "$(hist_count /tmp/bop.out "opcode=read")/$(hist_count /tmp/bop.out "opcode=identify")" = $NREAD/$NIDENT ]
 	check "-H --by=comm,opcode: dd's reads" "$(cat /tmp/comm.out)" \
 		grep -q "^opcode=read comm=dd pid=[0-9]*: count $NREAD," /tmp/comm.out
+	# Writes a kblockd worker dispatched count under dd too: the
+	# submitter from block:block_rq_insert, which only histograms grouped
+	# or filtered by process load.
+	check "-H --by=comm,opcode: dd's writes, a worker's dispatch or not" "" \
+		grep -q "^opcode=write comm=dd pid=[0-9]*: count $NWRITE," /tmp/comm.out
+	for n in comm live; do
+		check "records, -H --by=comm [$n]: block:block_rq_insert attached" "$(grep rq_insert /tmp/$n.err)" \
+			sh -c "! grep -q 'block_rq_insert not attached' /tmp/$n.err"
+	done
+	for n in hist sum bop; do
+		check "-H/-S without a process dimension [$n]: block:block_rq_insert not loaded" \
+			"$(grep '^nvmetrace' /tmp/$n.err)" \
+			grep -q '^nvmetrace: block:block_rq_insert not attached: no process to tell' /tmp/$n.err
+	done
 	# Passthrough calls: the Identify commands, one by one, and no block I/O.
 	check "-H (passthrough calls): $NIDENT identify" "$(cat /tmp/phist.out)" \
 		[ "$(hist_count /tmp/phist.out "opcode=identify")" = $NIDENT ]
