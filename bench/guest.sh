@@ -34,8 +34,28 @@ out() {
 	echo "BENCH $*" >"$RESULTS"
 	echo "bench: $*"
 }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# Start-up times are measured by polling, where a fork and exec cost tens
+# of milliseconds under emulation: the clock, the waits and the tests for
+# readiness below start no process. Times are bash's $EPOCHREALTIME.
+# elapsed_us T0: ELAPSED_US = microseconds since T0.
+elapsed_us() { local a=${1/./} b=${EPOCHREALTIME/./}; ELAPSED_US=$((10#$b - 10#$a)); }
+# elapsed T0: seconds since T0, to the millisecond.
+elapsed() {
+	elapsed_us "$1"
+	printf '%d.%03d\n' $((ELAPSED_US / 1000000)) $((ELAPSED_US / 1000 % 1000))
+}
+# nap SECONDS: sleep (read's timeout on a FIFO no one writes to).
+rm -f "$W/nap"; mkfifo "$W/nap"
+exec {NAP_FD}<>"$W/nap"
+nap() { read -r -t "$1" -u "$NAP_FD"; }
+# has FILE REGEX: a line of FILE matches REGEX (extended).
+has() {
+	local l
+	while IFS= read -r l || [ -n "$l" ]; do
+		[[ $l =~ $2 ]] && return 0
+	done <"$1"
+	return 1
+} 2>/dev/null
 
 # --- workloads ---------------------------------------------------------------
 # storm SECONDS -> "ISSUED RATE"
@@ -131,9 +151,9 @@ progs() {
 # attached; bpftrace and BCC attach kprobes, listed in debugfs.
 ready() {
 	case $1 in
-	nvmetrace*)	grep -q 'attached to' "$3" ;;
-	empty-*|floor-*) grep -q '^attached' "$2" ;;
-	bpftrace|bcc)	grep -q nvme_submit_user_cmd /sys/kernel/debug/kprobes/list ;;
+	nvmetrace*)	has "$3" 'attached to' ;;
+	empty-*|floor-*) has "$2" '^attached' ;;
+	bpftrace|bcc)	has /sys/kernel/debug/kprobes/list nvme_submit_user_cmd ;;
 	*)		true ;;
 	esac
 }
@@ -148,12 +168,13 @@ wait_attached() {
 		kill -0 "$TPID" 2>/dev/null || return 1
 		if [ -n "$by_output" ]; then
 			marker
-			grep -q -E "$MARK_RE" "$o" 2>/dev/null && break
+			has "$o" "$MARK_RE" && break
 		elif ready "$c" "$o" "$e"; then
 			break
 		fi
-		[ "$(elapsed "$t0" | cut -d. -f1)" -lt 600 ] || return 1
-		sleep 0.05
+		elapsed_us "$t0"
+		[ "$ELAPSED_US" -lt 600000000 ] || return 1
+		nap 0.05
 	done
 	elapsed "$t0"
 }
@@ -180,7 +201,7 @@ cost_lines() {
 # Loss and start-up: output to a file, counted against what nvme-storm issued.
 loss_run() {
 	local c=$1 o=$W/$1.out e=$W/$1.err t0 start issued rate got rep markers
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	start_tool "$c" "$o" "$e" || return
 	if ! start=$(wait_attached "$c" "$o" "$e" "$t0" output); then
 		out "ERROR config=$c: not tracing after 600 s: $(tail -n 3 "$e" | tr '\n' ' ')"
@@ -229,7 +250,7 @@ rate_run() {
 	# Output to /dev/null; bench-empty only says "attached" there.
 	o=/dev/null
 	case $c in empty-*|floor-*) o=$W/$c.out ;; esac
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	start_tool "$c" "$o" "$W/$c.err" || return
 	if ! attach=$(wait_attached "$c" "$o" "$W/$c.err" "$t0"); then
 		out "ERROR config=$c: not tracing after 600 s: $(tail -n 3 "$W/$c.err" | tr '\n' ' ')"
@@ -268,6 +289,8 @@ rate_run() {
 	out "RATE config=$c rep=$rep workload=storm base=$b_storm traced=$t_storm"
 	out "RATE config=$c rep=$rep workload=fio base=$b_fio traced=$t_fio"
 	out "ATTACH config=$c rep=$rep seconds=$attach"
+	# bench-empty's own account of its start (see bench/bench-empty.c).
+	case $c in empty-*) out "STARTPHASES config=$c rep=$rep $(sed -n 's/^phases //p' "$o")" ;; esac
 	out "RSS config=$c rep=$rep kib=$hwm"
 	# The tool's own process: CPU per second of each workload run.
 	out "CPU config=$c rep=$rep storm=$(awk -v t=$((cpu1 - cpu0)) -v hz="$HZ" -v s="$SECS" \

@@ -409,6 +409,36 @@ class Report:
                         f"({(rec + pair - empty) / empty:.2f}x): the floor itself, not nvmetrace",
                         (rec + pair - empty) <= 2 * empty)
 
+    def start_phases(self, warm):
+        """Where an empty libbpf program's start goes, by its own clock."""
+        rows = []
+        for c, label in (("empty-kprobe", "empty BPF kprobe"), ("empty-tp_btf", "empty BPF tp_btf")):
+            ph = self.of("STARTPHASES", config=c)
+            if not ph or warm.get(c) is None:
+                continue
+            m = {k: med(num(r.get(k)) for r in ph)
+                 for k in ("main_ms", "open_ms", "load_ms", "attach_ms", "btf_ms")}
+            if any(v is None for v in m.values()):
+                continue
+            own = m["main_ms"] + m["open_ms"] + m["load_ms"] + m["attach_ms"]
+            rows.append((label, m, warm[c] * 1e3 - own))
+        if not rows:
+            return
+        print("Where the floor's start goes, by bench-empty's own clock (ms, median): "
+              "from the fork that started it to main() (exec, the dynamic linker), "
+              "libbpf's open of the skeleton, its load (feature probes, the kernel's "
+              "BTF parsed for CO-RE, maps, the verifier), the attach; \"BTF parse\" "
+              "is one parse of /sys/kernel/btf/vmlinux timed apart, after, as libbpf "
+              "does it during the load; the rest is the harness noticing (a polling "
+              "loop that starts no process, every 50 ms).\n")
+        print("| program | to main() | open | load | of which BTF parse | attach | harness | attached |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for label, m, rest in rows:
+            print(f"| {label} | {m['main_ms']:.0f} | {m['open_ms']:.0f} | {m['load_ms']:.0f} "
+                  f"| {m['btf_ms']:.0f} | {m['attach_ms']:.0f} | {rest:.0f} "
+                  f"| {m['main_ms'] + m['open_ms'] + m['load_ms'] + m['attach_ms'] + rest:.0f} |")
+        print()
+
     def start(self):
         print("## Start to tracing\n")
         print("From exec to tracing. \"First record\": a marker command, issued "
@@ -435,6 +465,7 @@ class Report:
         print("The floor rows are bench-empty (a libbpf skeleton with one empty "
               "program): what loading and attaching any libbpf CO-RE program on "
               "these hooks takes here, before a tool does anything of its own.\n")
+        self.start_phases(warm)
         nv = max([v for v in (warm.get("nvmetrace"), warm.get("nvmetrace-a"), warm.get("nvmetrace-H"))
                   if v is not None], default=None)
         floor = max([v for v in (warm.get("empty-kprobe"), warm.get("empty-tp_btf")) if v is not None],
