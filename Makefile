@@ -36,7 +36,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install check check-unit check-vm check-kernels bench fuzz fuzz-corpus
+.PHONY: all clean install check check-unit check-vm check-kernels bench bench-ab fuzz fuzz-corpus
 
 SRCS		:= $(wildcard src/*.c)
 OBJS		:= $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
@@ -170,6 +170,11 @@ check-kernels: all $(UNIT_BINS) $(ASAN_UNIT_BINS) $(FUZZ_BINS) $(TOOLS)
 KERNEL		?= 6.1
 bench: all $(TOOLS) $(BENCH_TOOLS)
 	$(Q)KERNEL="$(KERNEL)" bench/run.sh
+
+# Two revisions side by side in one VM: A=REV B=REV (git revisions, or
+# "work" for this tree), AB_ARGS= their options (default -a).
+bench-ab: all $(TOOLS) $(BENCH_TOOLS)
+	$(Q)KERNEL="$(KERNEL)" AB_ARGS="$(AB_ARGS)" bench/ab.sh "$(A)" "$(B)"
 
 install: $(BUILD)/nvmetrace
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

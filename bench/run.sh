@@ -8,7 +8,10 @@
 #      workload run, default 8), BENCH_REPS (default 3), BENCH_ONLY (a space
 #      list of configurations, for trying things out: then docs/ is not
 #      written), BENCH_RECORDS (replay, default 5000000), BUILD (default build),
-#      BENCH_TCG_THREAD (QEMU's TCG threading, default multi)
+#      BENCH_TCG_THREAD (QEMU's TCG threading, default multi);
+#      bench/ab.sh's: BENCH_AB_A, BENCH_AB_B (two nvmetrace binaries: then
+#      the VM runs bench/ab-guest.sh instead, and the report is
+#      bench/ab-report.py's, in $BUILD/bench/ab.md), BENCH_AB_ARGS
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,6 +62,10 @@ cp "$here/vm-suite.sh" "$stage/root/bench.sh"
 	echo "SECS='$secs'"
 	echo "REPS='$reps'"
 	echo "ONLY='$only'"
+	echo "GUEST='${BENCH_AB_A:+ab-guest.sh}'"
+	echo "AB_A='${BENCH_AB_A:-}'"
+	echo "AB_B='${BENCH_AB_B:-}'"
+	echo "AB_ARGS='${BENCH_AB_ARGS:-}'"
 } >"$stage/etc/nvmetrace-bench"
 (cd "$stage" && find . -mindepth 1 | cpio -o -H newc --quiet) >>"$work/initrd.cpio"
 truncate -s 1G "$work/disk0.img"
@@ -132,6 +139,14 @@ if ! grep -q '^BENCH DONE' "$out_dir/vm.txt"; then
 	die "the benchmark VM did not finish (qemu exit $rc); console log in $out_dir/console.log"
 fi
 
+if [ -n "${BENCH_AB_A:-}" ]; then
+	rc=0
+	python3 "$here/ab-report.py" --a "${BENCH_AB_A_NAME:-A}" --b "${BENCH_AB_B_NAME:-B}" \
+		"$out_dir/vm.txt" >"$out_dir/ab.md" || rc=$?
+	cat "$out_dir/ab.md"
+	log "bench: written to $out_dir/ab.md"
+	exit $rc
+fi
 BUILD="$build" "$here/replay.sh" "${BENCH_RECORDS:-5000000}" >"$out_dir/replay.md"
 
 cmd="make bench KERNEL=$k BENCH_SECONDS=$secs BENCH_REPS=$reps"

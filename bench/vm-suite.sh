@@ -1,8 +1,9 @@
 # /root/bench.sh in the benchmark VM, sourced by the test initramfs's /init
 # (busybox sh): load 9p, mount the host's root read-only and run
-# bench/guest.sh in it, where bpftrace, BCC, fio and python3 are. The share is
-# read-only, so the guest may cache it (cache=loose): without, every exec
-# reads its binary over 9p again and start-up times measure 9p.
+# bench/guest.sh (make bench-ab: bench/ab-guest.sh) in it, where bpftrace,
+# BCC, fio and python3 are. The share is read-only, so the guest may cache
+# it (cache=loose): without, every exec reads its binary over 9p again and
+# start-up times measure 9p.
 . /etc/nvmetrace-bench
 while read -r m; do
 	insmod "$m" 2>/dev/null || echo "bench: insmod $m failed"
@@ -23,5 +24,6 @@ else
 	chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
 		TOP="$TOP" BUILD="$BUILD" HEADERS="$HEADERS" SECS="$SECS" REPS="$REPS" \
 		ONLY="$ONLY" RESULTS=$RESULTS KERNEL=$KERNEL \
-		/bin/bash "$TOP/bench/guest.sh"
+		AB_A="$AB_A" AB_B="$AB_B" AB_ARGS="$AB_ARGS" \
+		/bin/bash "$TOP/bench/${GUEST:-guest.sh}"
 fi

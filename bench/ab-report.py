@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""make bench-ab's report: the "BENCH AB ..." lines of bench/ab-guest.sh as
+Markdown. Per workload and round, each build's BPF time per command in both
+attach orders, and B - A averaged over the two orders (which cancels what
+running first costs, the same for either build); then the median over the
+rounds and what attaching first cost.
+
+usage: ab-report.py [--a NAME] [--b NAME] VM.TXT
+"""
+import argparse
+import statistics
+import sys
+
+
+def records(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 2 or parts[0] != "BENCH":
+                continue
+            r = {"kind": parts[1]}
+            for p in parts[2:]:
+                k, sep, v = p.partition("=")
+                if sep:
+                    r[k] = v
+            r["text"] = line.rstrip("\n")
+            yield r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--a", default="A")
+    ap.add_argument("--b", default="B")
+    ap.add_argument("vm")
+    args = ap.parse_args()
+    recs = list(records(args.vm))
+    info = [r["text"].split(" ", 2)[2] for r in recs if r["kind"] == "INFO"]
+    errors = [r["text"] for r in recs if r["kind"] == "ERROR"]
+    # per[(workload, round, order, build)] = ns per command
+    per = {}
+    for r in recs:
+        if r["kind"] != "AB":
+            continue
+        n = int(r.get("commands", 0) or 0)
+        if n > 0:
+            per[(r["workload"], int(r["round"]), r["order"], r["build"])] = int(r["ns"]) / n
+    print("# nvmetrace A/B\n")
+    print(f"A: {args.a}  \nB: {args.b}  \n{'; '.join(info)}\n")
+    print("Both builds attached at once, each in turn first; BPF run time "
+          "(kernel.bpf_stats_enabled) of each build's programs per command "
+          "of the workload (block I/O: per I/O fio counted), ns. B - A is "
+          "the mean over the two orders.\n")
+    for e in errors:
+        print(f"- {e}")
+    if errors:
+        print()
+    ok = True
+    for wl, title in (("storm", "Passthrough storm (Identify)"), ("fio", "Block I/O (fio)")):
+        rounds = sorted({k[1] for k in per if k[0] == wl})
+        print(f"## {title}\n")
+        print("| round | A first: A | A first: B | B first: A | B first: B | B - A | first pays |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        diffs, firsts, a_all = [], [], []
+        for n in rounds:
+            v = {(o, b): per.get((wl, n, o, b)) for o in ("AB", "BA") for b in "AB"}
+            if any(x is None for x in v.values()):
+                print(f"| {n} | incomplete | | | | | |")
+                ok = False
+                continue
+            d = ((v["AB", "B"] - v["AB", "A"]) + (v["BA", "B"] - v["BA", "A"])) / 2
+            first = ((v["AB", "A"] - v["BA", "A"]) + (v["BA", "B"] - v["AB", "B"])) / 2
+            diffs.append(d)
+            firsts.append(first)
+            a_all += [v["AB", "A"], v["BA", "A"]]
+            print(f"| {n} | {v['AB', 'A']:,.0f} | {v['AB', 'B']:,.0f} | {v['BA', 'A']:,.0f} "
+                  f"| {v['BA', 'B']:,.0f} | {d:+,.0f} | {first:+,.0f} |")
+        print()
+        if diffs:
+            med = statistics.median(diffs)
+            base = statistics.median(a_all)
+            print(f"B - A: median {med:+,.0f} ns a command ({med / base:+.1%} of A's "
+                  f"{base:,.0f}), from {min(diffs):+,.0f} to {max(diffs):+,.0f} over "
+                  f"{len(diffs)} round{'s' if len(diffs) != 1 else ''}; attaching first "
+                  f"cost {statistics.median(firsts):+,.0f} ns a command.\n")
+        else:
+            print("No complete round.\n")
+            ok = False
+    return 0 if ok and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
