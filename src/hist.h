@@ -133,18 +133,30 @@ static inline void hist_key_init(struct hist_key *key, const struct nvmetrace_re
 	}
 }
 
-/* floor(log2(v)) for v > 0, without builtins the BPF target lacks. */
+/* floor(log2(v)) for v > 0, without builtins the BPF target lacks, and
+ * without branches: each step's (x + 0xffffffff) >> 32 is 1 for
+ * 0 < x < 2^32, else 0. With a branch a step, the BPF verifier walked
+ * the rest of the histogram update once for each of the 64 results.
+ */
 static inline int hist_log2(__u64 v)
 {
-	int r = 0;
+	__u64 r, s;
 
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
-	return r;
+	r = ((v >> 32) + 0xffffffffull) >> 32 << 5;
+	v >>= r;
+	s = ((v >> 16) + 0xffffffffull) >> 32 << 4;
+	v >>= s;
+	r |= s;
+	s = ((v >> 8) + 0xffffffffull) >> 32 << 3;
+	v >>= s;
+	r |= s;
+	s = ((v >> 4) + 0xffffffffull) >> 32 << 2;
+	v >>= s;
+	r |= s;
+	s = ((v >> 2) + 0xffffffffull) >> 32 << 1;
+	v >>= s;
+	r |= s;
+	return (int)(r | ((v >> 1) + 0xffffffffull) >> 32);
 }
 
 /* The slot of a latency in nanoseconds. Below 2^HIST_SUB_BITS the slots

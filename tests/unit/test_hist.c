@@ -27,6 +27,38 @@ static double uniform01(void)
 	return (double)(next_rand() >> 11) / 9007199254740992.0;
 }
 
+/* hist_log2() is branch-free (for the BPF verifier): against a shift loop,
+ * at every power of two and either side of it, and on random values.
+ */
+static void test_log2(void)
+{
+	int bad = 0, b, d;
+	uint64_t v, x;
+	size_t i;
+
+	for (b = 0; b < 64; b++)
+		for (d = -1; d <= 1; d++) {
+			v = (1ull << b) + (uint64_t)d;
+			if (!v)
+				continue;
+			for (x = v >> 1, i = 0; x; x >>= 1)
+				i++;
+			if (hist_log2(v) != (int)i)
+				bad++;
+		}
+	for (i = 0; i < 200000; i++) {
+		v = next_rand() >> (next_rand() % 64);
+		if (!v)
+			continue;
+		for (x = v >> 1, b = 0; x; x >>= 1)
+			b++;
+		if (hist_log2(v) != b)
+			bad++;
+	}
+	CHECK(!bad, "hist log2: floor(log2(v)) at and beside each power of two, and at random (%d wrong)",
+	      bad);
+}
+
 static void test_slots(void)
 {
 	static const uint64_t edges[] = { 0, 1, 15, 16, 17, 31, 32, 999, 1000, 1023, 1024,
@@ -144,6 +176,7 @@ static void test_groups(void)
 
 int main(void)
 {
+	test_log2();
 	test_slots();
 	test_quantiles();
 	test_groups();
