@@ -149,12 +149,14 @@ loss_run() {
 		stop_tool "$c"
 		return
 	fi
-	markers=$(grep -c -E "$MARK_RE" "$o")
 	set -- $(storm "$SECS")
 	issued=${1:-0} rate=${2:-0}
 	sleep 2		# let the reader drain
-	# The markers still running when the storm started count as issued.
 	stop_tool "$c"
+	# Markers are counted in the whole output, at the end: the last one
+	# issued before the tool was seen tracing may show after that (it
+	# did: one more record received than issued).
+	markers=$(grep -c -E "$MARK_RE" "$o")
 	case $c in
 	nvmetrace*)	got=$(grep -c . "$o")
 			rep=$(sed -n 's/^nvmetrace: lost \([0-9]*\) events.*/\1/p' "$e" | head -n 1) ;;
