@@ -76,10 +76,16 @@ int empty_tp_btf(void *ctx)
 	return 0;
 }
 
-/* With empty_tp_btf, empty programs on every hook nvmetrace -a uses (one
+/* With empty_tp_btf, empty programs on every hook nvmetrace -a uses (two
  * on nvme_setup_cmd, two on nvme_complete_rq): what attaching there costs
  * the workload before a tracer does anything.
  */
+SEC("tp_btf/nvme_setup_cmd")
+int empty_tp_setup2(void *ctx)
+{
+	return 0;
+}
+
 SEC("tp_btf/nvme_complete_rq")
 int empty_tp_done(void *ctx)
 {

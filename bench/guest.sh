@@ -53,7 +53,7 @@ start_tool() {
 	# busy reader does to the emulated round trip, without tracing.
 	spin)		nice -n 19 bash -c 'while :; do :; done' >"$o" 2>"$e" & ;;
 	# Empty programs on every hook -a uses.
-	empty-a)	"$EMPTY" empty_tp_btf empty_tp_done empty_tp_done2 >"$o" 2>"$e" & ;;
+	empty-a)	"$EMPTY" empty_tp_btf empty_tp_setup2 empty_tp_done empty_tp_done2 >"$o" 2>"$e" & ;;
 	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
 	empty-*|floor-*) "$EMPTY" "${c//-/_}" >"$o" 2>"$e" & ;;
 	tracefs)

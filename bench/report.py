@@ -20,7 +20,7 @@ NAMES = {
     "bcc": "BCC, the seeds' Python script",
     "tracefs": "tracefs nvme events + trace_pipe",
     "spin": "no tracer, a busy loop on one vCPU (nice 19)",
-    "empty-a": "empty BPF programs on -a's three hooks (floor)",
+    "empty-a": "empty BPF programs on -a's four programs (floor)",
     "empty-kprobe": "empty BPF kprobe (floor)",
     "empty-tp_btf": "empty BPF tp_btf (floor)",
     "floor-ktime": "floor: timestamp",

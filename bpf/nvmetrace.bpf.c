@@ -59,6 +59,10 @@ const volatile bool rq_insert_has_q = false;
 const volatile __u64 wakeup_bytes = 0;
 /* nvmetrace_pairs' max_entries - 1. */
 const volatile __u32 pairs_mask = NVMETRACE_PAIRS - 1;
+/* Tests only (NVMETRACE_TEST_SKIP_SETUP=N): the first setup program leaves
+ * about one setup in N to the second, as if the kernel had skipped it.
+ */
+const volatile __u32 test_skip_setup = 0;
 
 /* ---- maps ------------------------------------------------------------------ */
 struct {
@@ -117,10 +121,16 @@ struct {
 	__type(value, struct nvmetrace_record);
 } nvmetrace_calls SEC(".maps");
 
-/* Per-CPU scratch record: too big for the 512-byte BPF stack with room left. */
+/* Per-CPU scratch records: too big for the 512-byte BPF stack with room
+ * left. One for each program that may be running on a CPU while another
+ * interrupts it (SCRATCH_*).
+ */
+#define SCRATCH_CALL	0	/* passthrough call entry */
+#define SCRATCH_SETUP	1	/* first setup program */
+#define SCRATCH_SETUP2	2	/* second setup program */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, struct nvmetrace_record);
 } nvmetrace_scratch SEC(".maps");
@@ -163,6 +173,16 @@ struct {
 	__type(value, __u64);
 } nvmetrace_done_depth SEC(".maps");
 
+/* The request the first setup program took last on each CPU (see
+ * setup_second()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} nvmetrace_setup_seen SEC(".maps");
+
 /* ---- counters (read by user space at exit) ---------------------------------- */
 __u64 lost_records = 0;		/* ring buffer full */
 __u64 lost_inflight = 0;	/* pairing map full: command not traced */
@@ -177,6 +197,10 @@ __u32 hist_gen = 0;
  * CPU) that the second program took instead.
  */
 __u64 covered_completions = 0;
+/* Likewise for setups and the second setup program. */
+__u64 covered_setups = 0;
+/* Setups the first program left on purpose (test_skip_setup). */
+__u64 test_skipped_setups = 0;
 /* At least the number of entries in nvmetrace_inflight (raised before an
  * insert, lowered after a delete): while it is 0, neither setup nor
  * completion needs to look there.
@@ -197,11 +221,9 @@ __u64 calls_hashed = 0;
 __u64 submitters_live = 0;
 
 /* ---- helpers ------------------------------------------------------------------- */
-static __always_inline struct nvmetrace_record *scratch(void)
+static __always_inline struct nvmetrace_record *scratch(__u32 slot)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&nvmetrace_scratch, &zero);
+	return bpf_map_lookup_elem(&nvmetrace_scratch, &slot);
 }
 
 static __always_inline bool str_eq(const char *a, const volatile char *b, int len)
@@ -607,7 +629,7 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 			}
 		}
 	}
-	r = p ? &p->rec : scratch();
+	r = p ? &p->rec : scratch(SCRATCH_CALL);
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
@@ -944,9 +966,11 @@ static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
 
 /* pairs (a constant): use the pairing table (tp_btf programs only: raw_tp
  * is the fallback for kernels whose verifier predates BPF atomics).
+ * second (a constant): the second setup program's run (its own scratch
+ * record). Returns whether the command is kept until its completion.
  */
-static __always_inline void on_setup(struct request *req, const void *cmd, bool btf,
-				     bool pairs)
+static __always_inline bool on_setup(struct request *req, const void *cmd, bool btf,
+				     bool pairs, bool second)
 {
 	struct nvmetrace_pair *p = NULL;
 	struct nvmetrace_record *r;
@@ -958,7 +982,7 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 	 * no pointer arithmetic before a NULL check.
 	 */
 	if (!req)
-		return;
+		return false;
 	now = bpf_ktime_get_ns();
 	if (pairs) {
 		/* Held by another command: the hash map. */
@@ -967,9 +991,9 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		if (p && again)	/* set up before, never completed */
 			report_requeued(&p->rec, now);
 	}
-	r = p ? &p->rec : scratch();
+	r = p ? &p->rec : scratch(second ? SCRATCH_SETUP2 : SCRATCH_SETUP);
 	if (!r)
-		return;
+		return false;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_REQUEST;
 	r->ts_ns = now;
@@ -996,7 +1020,7 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 			pair_free(p);
 		/* A requeued command may have been kept before. */
 		requeued(key, now, true);
-		return;
+		return false;
 	}
 	if (p) {
 		/* An earlier setup may wait in the hash map (its entry here
@@ -1005,9 +1029,10 @@ static __always_inline void on_setup(struct request *req, const void *cmd, bool 
 		requeued(key, now, true);
 		barrier();
 		p->ready = id;
-		return;
+		return true;
 	}
 	hash_put(key, r);
+	return true;
 }
 
 static __always_inline void on_complete(struct request *req, bool second, bool pairs)
@@ -1115,10 +1140,111 @@ static __always_inline void on_insert(struct request *req)
 		__sync_fetch_and_add(&submitters_live, -1);
 }
 
+/* Setups, like completions (see done_first() below), can find their
+ * program already running on the CPU: blk-mq dispatches from a completion's
+ * softirq (a queue restarted when tags free up), and tracepoints on recent
+ * kernels (7.2) run preemptible, so another task's setup on the same CPU
+ * can come while the program is mid-run. The kernel then skips it and the
+ * command would go untraced (1 read in 1000 under a storm on 7.2). A second
+ * program on the same tracepoint, run right after the first, takes what
+ * the first did not:
+ * - the first program notes its request in a per-CPU word before anything
+ *   else; the second finds it there (the common case: one per-CPU load and
+ *   a store) and clears it;
+ * - else the first was skipped for this setup, or a setup on the same CPU
+ *   came between the two programs (preemption) and noted its own. Then, if
+ *   the command is kept (the table or the hash map holds it, with this
+ *   command id), the first took it; otherwise the second sets it up. A
+ *   command the first program left out by the filters is left out again.
+ * Kept commands the second took are counted (covered_setups); user space
+ * reports the skips they leave uncovered.
+ */
+static __always_inline __u64 setup_mark(struct request *req, bool pairs)
+{
+	return pairs ? req_id(req) : (__u64)req;
+}
+
+static __always_inline void setup_first(struct request *req, const void *cmd, bool btf,
+					bool pairs)
+{
+	__u32 zero = 0;
+	__u64 *seen;
+
+	if (!req)
+		return;
+	if (test_skip_setup && bpf_get_prandom_u32() % test_skip_setup == 0) {
+		__sync_fetch_and_add(&test_skipped_setups, 1);
+		return;
+	}
+	seen = bpf_map_lookup_elem(&nvmetrace_setup_seen, &zero);
+	if (seen)
+		*seen = setup_mark(req, pairs);
+	on_setup(req, cmd, btf, pairs, false);
+}
+
+/* Whether this setup of req (command id in cmd) is kept already. */
+static __always_inline bool setup_kept(struct request *req, const void *cmd, bool btf,
+				       bool pairs)
+{
+	struct nvmetrace_record *r = NULL;
+	struct nvmetrace_pair *p;
+	__u64 key = (__u64)req;
+	__u16 cid = 0;
+
+	if (btf) {
+		if (!cmd)
+			return false;
+		cid = ((const struct nvme_command *)cmd)->common.command_id;
+	} else if (bpf_probe_read_kernel(&cid, sizeof(cid), cmd + 2)) {
+		return false;
+	}
+	if (pairs) {
+		__u64 id = req_id(req);
+
+		p = pair_of(id);
+		if (p && p->req == id && p->ready == id)
+			r = &p->rec;
+	}
+	if (r && *(__u16 *)&r->sqe[2] == cid)
+		return true;
+	if (!hashed_inflight)
+		return false;
+	r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+	return r && *(__u16 *)&r->sqe[2] == cid;
+}
+
+static __always_inline void setup_second(struct request *req, const void *cmd, bool btf,
+					 bool pairs)
+{
+	__u32 zero = 0;
+	__u64 *seen;
+
+	if (!req)
+		return;
+	seen = bpf_map_lookup_elem(&nvmetrace_setup_seen, &zero);
+	if (!seen)
+		return;
+	if (*seen == setup_mark(req, pairs)) {
+		*seen = 0;
+		return;
+	}
+	if (setup_kept(req, cmd, btf, pairs))
+		return;
+	if (on_setup(req, cmd, btf, pairs, true))
+		__sync_fetch_and_add(&covered_setups, 1);
+}
+
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
 {
-	on_setup(req, cmd, true, true);
+	setup_first(req, cmd, true, true);
+	return 0;
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(nvmetrace_tp_setup2, struct request *req, void *cmd)
+{
+	setup_second(req, cmd, true, true);
 	return 0;
 }
 
@@ -1186,7 +1312,14 @@ int BPF_PROG(nvmetrace_tp_done2, struct request *req)
 SEC("raw_tp/nvme_setup_cmd")
 int BPF_PROG(nvmetrace_rt_setup, struct request *req, void *cmd)
 {
-	on_setup(req, cmd, false, false);
+	setup_first(req, cmd, false, false);
+	return 0;
+}
+
+SEC("raw_tp/nvme_setup_cmd")
+int BPF_PROG(nvmetrace_rt_setup2, struct request *req, void *cmd)
+{
+	setup_second(req, cmd, false, false);
 	return 0;
 }
 

@@ -84,7 +84,7 @@ static bool method_pairs(enum attach_mode m)
 }
 
 /* The programs each method attaches, in attach order. */
-#define MAX_PROGS	4
+#define MAX_PROGS	5
 static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 			struct bpf_program **progs, struct bpf_link ***links)
 {
@@ -104,19 +104,21 @@ static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 		return 2;
 	case ATTACH_TP_BTF:
 		/* Completion first: a setup seen must find its completion hook;
-		 * its second program right after it (see the BPF side).
+		 * each second program right after its first (see the BPF side).
 		 */
 		progs[0] = skel->progs.nvmetrace_tp_done;	links[0] = &skel->links.nvmetrace_tp_done;
 		progs[1] = skel->progs.nvmetrace_tp_done2;	links[1] = &skel->links.nvmetrace_tp_done2;
 		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
 		progs[3] = skel->progs.nvmetrace_tp_setup;	links[3] = &skel->links.nvmetrace_tp_setup;
-		return 4;
+		progs[4] = skel->progs.nvmetrace_tp_setup2;	links[4] = &skel->links.nvmetrace_tp_setup2;
+		return 5;
 	case ATTACH_RAW_TP:
 		progs[0] = skel->progs.nvmetrace_rt_done;	links[0] = &skel->links.nvmetrace_rt_done;
 		progs[1] = skel->progs.nvmetrace_rt_done2;	links[1] = &skel->links.nvmetrace_rt_done2;
 		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
 		progs[3] = skel->progs.nvmetrace_rt_setup;	links[3] = &skel->links.nvmetrace_rt_setup;
-		return 4;
+		progs[4] = skel->progs.nvmetrace_rt_setup2;	links[4] = &skel->links.nvmetrace_rt_setup2;
+		return 5;
 	case ATTACH_AUTO:
 		break;
 	}
@@ -143,10 +145,17 @@ static __u64 prog_misses(const struct bpf_program *p)
 static void report_misses(const struct session *s)
 {
 	struct nvmetrace_bpf *skel = s->skel;
-	__u64 setup, done, covered, user;
+	__u64 setup, done, covered, covered_setups, tested, user;
 
+	/* Setups the first program left on purpose count as skipped. */
+	tested = skel->bss->test_skipped_setups;
 	setup = prog_misses(skel->progs.nvmetrace_tp_setup) +
-		prog_misses(skel->progs.nvmetrace_rt_setup);
+		prog_misses(skel->progs.nvmetrace_rt_setup) + tested;
+	covered_setups = skel->bss->covered_setups;
+	/* Those the second program took, unless it set up again a command
+	 * the first one kept (the hash map full): never below 0.
+	 */
+	setup = setup > covered_setups ? setup - covered_setups : 0;
 	done = prog_misses(skel->progs.nvmetrace_tp_done) +
 	       prog_misses(skel->progs.nvmetrace_rt_done);
 	covered = skel->bss->covered_completions;
@@ -155,6 +164,9 @@ static void report_misses(const struct session *s)
 	 * done < covered.
 	 */
 	done = done > covered ? done - covered : 0;
+	if (skel->rodata->test_skip_setup)
+		fprintf(stderr, "nvmetrace: test: %llu setups left to the second setup program\n",
+			(unsigned long long)tested);
 	user = prog_misses(skel->progs.nvmetrace_fe) + prog_misses(skel->progs.nvmetrace_fx) +
 	       prog_misses(skel->progs.nvmetrace_kp) + prog_misses(skel->progs.nvmetrace_krp) +
 	       prog_misses(skel->progs.nvmetrace_kp_t) + prog_misses(skel->progs.nvmetrace_krp_t);
@@ -174,6 +186,9 @@ static void report_misses(const struct session *s)
 	if (env.verbose && covered)
 		fprintf(stderr, "nvmetrace: %llu completions taken by the second completion "
 			"program\n", (unsigned long long)covered);
+	if (env.verbose && covered_setups)
+		fprintf(stderr, "nvmetrace: %llu commands taken by the second setup program\n",
+			(unsigned long long)covered_setups);
 }
 
 /* Once a second: is what we trace still there (the -d device, else any
@@ -230,12 +245,13 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The pairing table's size: dflt, or NVMETRACE_TEST_PAIRS (a power of
- * two) for tests that make commands share entries.
+/* A test setting read from the environment variable name: a number from
+ * 1 to max (a power of two if pow2), else dflt, with a warning if it is
+ * set but not such a number. Not for users (docs/testing.md).
  */
-static __u32 pairs_entries(__u32 dflt)
+static __u32 test_setting(const char *name, unsigned long max, bool pow2, __u32 dflt)
 {
-	const char *v = getenv("NVMETRACE_TEST_PAIRS");
+	const char *v = getenv(name);
 	char *end;
 	unsigned long n;
 
@@ -243,9 +259,9 @@ static __u32 pairs_entries(__u32 dflt)
 		return dflt;
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (errno || *end || !n || n > (1ul << 20) || (n & (n - 1))) {
-		fprintf(stderr, "nvmetrace: ignoring NVMETRACE_TEST_PAIRS=%s: not a power of "
-			"two up to 1048576\n", v);
+	if (errno || *end || !n || n > max || (pow2 && (n & (n - 1)))) {
+		fprintf(stderr, "nvmetrace: ignoring %s=%s: not a %s from 1 to %lu\n", name, v,
+			pow2 ? "power of two" : "number", max);
 		return dflt;
 	}
 	return (__u32)n;
@@ -300,9 +316,15 @@ static void configure(struct session *s, bool pairs, bool plain)
 	 * once. Unused, it is one entry: maps cost memory (charged to
 	 * RLIMIT_MEMLOCK before Linux 5.11) even when idle.
 	 */
-	n = !pairs ? 1 : pairs_entries(env.all ? NVMETRACE_PAIRS : NVMETRACE_PAIRS_CALLS);
+	n = !pairs ? 1 : test_setting("NVMETRACE_TEST_PAIRS", 1ul << 20, true,
+				      env.all ? NVMETRACE_PAIRS : NVMETRACE_PAIRS_CALLS);
 	bpf_map__set_max_entries(s->skel->maps.nvmetrace_pairs, n);
 	ro->pairs_mask = n - 1;
+	/* Tests of the second setup program: the first leaves it about one
+	 * setup in N.
+	 */
+	if (env.all)
+		ro->test_skip_setup = test_setting("NVMETRACE_TEST_SKIP_SETUP", 1000, false, 0);
 	if (env.ringbuf_bytes)
 		bpf_map__set_max_entries(s->skel->maps.nvmetrace_rb, env.ringbuf_bytes);
 	/* The reader wakes for a batch of a sixteenth of the buffer instead

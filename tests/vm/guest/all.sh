@@ -106,6 +106,16 @@ t_all() {
 	export NVMETRACE_TEST_PAIRS=1	# a one-entry pairing table
 	bg pairs1 -a -j
 	unset NVMETRACE_TEST_PAIRS
+	# The first setup program leaves about every other setup to the
+	# second, as when the kernel skips it (already running on the CPU):
+	# through the table, the hash map, and raw_tp.
+	export NVMETRACE_TEST_SKIP_SETUP=2
+	bg skip -a -j
+	export NVMETRACE_TEST_PAIRS=1
+	bg skip1 -a -j
+	unset NVMETRACE_TEST_PAIRS
+	bg skipraw -a -j --attach=raw_tp
+	unset NVMETRACE_TEST_SKIP_SETUP
 	bg_wait_attached
 	for name in $BG; do
 		check "-a start [$name]" "$(cat /tmp/$name.err)" grep -q '^nvmetrace: attached to ' /tmp/$name.err
@@ -114,7 +124,7 @@ t_all() {
 	bg_stop
 	tp_off
 
-	for name in A pid comm disk nsid qid opname opnum failed slow table raw pairs1; do
+	for name in A pid comm disk nsid qid opname opnum failed slow table raw pairs1 skip skip1 skipraw; do
 		check "-a SIGINT exit 0 [$name]" "exit $(cat /tmp/$name.rc)" [ "$(cat /tmp/$name.rc)" = 0 ]
 	done
 	echo "---- A"; cat /tmp/A.out; echo "---- table"; cat /tmp/table.out
@@ -152,6 +162,18 @@ t_all() {
 	keys /tmp/pairs1.out >/tmp/pairs1.keys
 	same_keys "-a with a one-entry pairing table: same commands" /tmp/A.keys /tmp/pairs1.keys \
 		/tmp/A.err /tmp/pairs1.err
+	for inst in skip skip1 skipraw; do
+		echo "---- $inst"; grep -v '^libbpf' /tmp/$inst.err
+		keys /tmp/$inst.out >/tmp/$inst.keys
+		same_keys "second setup program [$inst]: same commands" /tmp/A.keys /tmp/$inst.keys \
+			/tmp/A.err /tmp/$inst.err
+		left=$(sed -n 's/^nvmetrace: test: \([0-9]*\) setups left to the second setup program$/\1/p' /tmp/$inst.err)
+		took=$(sed -n 's/^nvmetrace: \([0-9]*\) commands taken by the second setup program$/\1/p' /tmp/$inst.err)
+		check "second setup program [$inst]: took every setup left to it ($left), none reported not traced" \
+			"$(grep -v '^libbpf' /tmp/$inst.err)" \
+			sh -c "[ '${left:-0}' -gt 0 ] && [ '${took:-0}' -ge '${left:-0}' ] &&
+				! grep -q 'not traced' /tmp/$inst.err"
+	done
 
 	# --- who submitted: every I/O and passthrough command is charged to a
 	# workload process, never to a kernel worker, even where the kernel's
