@@ -123,14 +123,17 @@ struct {
 
 /* Per-CPU scratch records: too big for the 512-byte BPF stack with room
  * left. One for each program that may be running on a CPU while another
- * interrupts it (SCRATCH_*).
+ * interrupts it (SCRATCH_*), and for the first setup program one for each
+ * depth it may run at (kernels without the kernel's recursion check, see
+ * setup_first()).
  */
 #define SCRATCH_CALL	0	/* passthrough call entry */
-#define SCRATCH_SETUP	1	/* first setup program */
-#define SCRATCH_SETUP2	2	/* second setup program */
+#define SCRATCH_SETUP	1	/* first setup program, then SETUP_DEPTH nested */
+#define SETUP_DEPTH	2
+#define SCRATCH_SETUP2	(SCRATCH_SETUP + SETUP_DEPTH)	/* second setup program */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, SCRATCH_SETUP2 + 1);
 	__type(key, __u32);
 	__type(value, struct nvmetrace_record);
 } nvmetrace_scratch SEC(".maps");
@@ -173,15 +176,20 @@ struct {
 	__type(value, __u64);
 } nvmetrace_done_depth SEC(".maps");
 
-/* The request the first setup program took last on each CPU (see
- * setup_second()).
+/* The first setup program on each CPU: the request it took last (see
+ * setup_second()) and how deep it is running.
  */
+struct setup_cpu {
+	__u64 seen;
+	__u64 depth;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} nvmetrace_setup_seen SEC(".maps");
+	__type(value, struct setup_cpu);
+} nvmetrace_setup_cpu SEC(".maps");
 
 /* ---- counters (read by user space at exit) ---------------------------------- */
 __u64 lost_records = 0;		/* ring buffer full */
@@ -201,6 +209,10 @@ __u64 covered_completions = 0;
 __u64 covered_setups = 0;
 /* Setups the first program left on purpose (test_skip_setup). */
 __u64 test_skipped_setups = 0;
+/* Setups the first program found itself SETUP_DEPTH deep for on their CPU
+ * (kernels without the recursion check): not traced.
+ */
+__u64 nested_setups = 0;
 /* At least the number of entries in nvmetrace_inflight (raised before an
  * insert, lowered after a delete): while it is 0, neither setup nor
  * completion needs to look there.
@@ -966,11 +978,11 @@ static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
 
 /* pairs (a constant): use the pairing table (tp_btf programs only: raw_tp
  * is the fallback for kernels whose verifier predates BPF atomics).
- * second (a constant): the second setup program's run (its own scratch
- * record). Returns whether the command is kept until its completion.
+ * slot: the scratch record this run may use (SCRATCH_*). Returns whether
+ * the command is kept until its completion.
  */
 static __always_inline bool on_setup(struct request *req, const void *cmd, bool btf,
-				     bool pairs, bool second)
+				     bool pairs, __u32 slot)
 {
 	struct nvmetrace_pair *p = NULL;
 	struct nvmetrace_record *r;
@@ -991,7 +1003,7 @@ static __always_inline bool on_setup(struct request *req, const void *cmd, bool 
 		if (p && again)	/* set up before, never completed */
 			report_requeued(&p->rec, now);
 	}
-	r = p ? &p->rec : scratch(second ? SCRATCH_SETUP2 : SCRATCH_SETUP);
+	r = p ? &p->rec : scratch(slot);
 	if (!r)
 		return false;
 	__builtin_memset(r, 0, sizeof(*r));
@@ -1164,11 +1176,18 @@ static __always_inline __u64 setup_mark(struct request *req, bool pairs)
 	return pairs ? req_id(req) : (__u64)req;
 }
 
+/* Kernels without the recursion check (before 6.1, unless backported)
+ * run the first program again for a setup that interrupts it on its CPU
+ * (a softirq's dispatch): each depth builds its record in a scratch record
+ * of its own, and a setup deeper than SETUP_DEPTH is counted and reported
+ * as not traced.
+ */
 static __always_inline void setup_first(struct request *req, const void *cmd, bool btf,
 					bool pairs)
 {
+	struct setup_cpu *c;
 	__u32 zero = 0;
-	__u64 *seen;
+	__u64 depth;
 
 	if (!req)
 		return;
@@ -1176,10 +1195,18 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 		__sync_fetch_and_add(&test_skipped_setups, 1);
 		return;
 	}
-	seen = bpf_map_lookup_elem(&nvmetrace_setup_seen, &zero);
-	if (seen)
-		*seen = setup_mark(req, pairs);
-	on_setup(req, cmd, btf, pairs, false);
+	c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
+	if (!c)
+		return;
+	c->seen = setup_mark(req, pairs);
+	depth = c->depth;
+	if (depth >= SETUP_DEPTH) {
+		__sync_fetch_and_add(&nested_setups, 1);
+		return;
+	}
+	c->depth = depth + 1;
+	on_setup(req, cmd, btf, pairs, SCRATCH_SETUP + (__u32)depth);
+	c->depth = depth;
 }
 
 /* Whether this setup of req (command id in cmd) is kept already. */
@@ -1216,21 +1243,21 @@ static __always_inline bool setup_kept(struct request *req, const void *cmd, boo
 static __always_inline void setup_second(struct request *req, const void *cmd, bool btf,
 					 bool pairs)
 {
+	struct setup_cpu *c;
 	__u32 zero = 0;
-	__u64 *seen;
 
 	if (!req)
 		return;
-	seen = bpf_map_lookup_elem(&nvmetrace_setup_seen, &zero);
-	if (!seen)
+	c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
+	if (!c)
 		return;
-	if (*seen == setup_mark(req, pairs)) {
-		*seen = 0;
+	if (c->seen == setup_mark(req, pairs)) {
+		c->seen = 0;
 		return;
 	}
 	if (setup_kept(req, cmd, btf, pairs))
 		return;
-	if (on_setup(req, cmd, btf, pairs, true))
+	if (on_setup(req, cmd, btf, pairs, SCRATCH_SETUP2))
 		__sync_fetch_and_add(&covered_setups, 1);
 }
 

@@ -145,17 +145,19 @@ static __u64 prog_misses(const struct bpf_program *p)
 static void report_misses(const struct session *s)
 {
 	struct nvmetrace_bpf *skel = s->skel;
-	__u64 setup, done, covered, covered_setups, tested, user;
+	__u64 setup, done, covered, covered_setups, tested, nested, user;
 
 	/* Setups the first program left on purpose count as skipped. */
 	tested = skel->bss->test_skipped_setups;
 	setup = prog_misses(skel->progs.nvmetrace_tp_setup) +
 		prog_misses(skel->progs.nvmetrace_rt_setup) + tested;
+	/* Nested too deep where the kernel does not skip: not covered. */
+	nested = skel->bss->nested_setups;
 	covered_setups = skel->bss->covered_setups;
 	/* Those the second program took, unless it set up again a command
 	 * the first one kept (the hash map full): never below 0.
 	 */
-	setup = setup > covered_setups ? setup - covered_setups : 0;
+	setup = (setup > covered_setups ? setup - covered_setups : 0) + nested;
 	done = prog_misses(skel->progs.nvmetrace_tp_done) +
 	       prog_misses(skel->progs.nvmetrace_rt_done);
 	covered = skel->bss->covered_completions;
@@ -171,8 +173,8 @@ static void report_misses(const struct session *s)
 	       prog_misses(skel->progs.nvmetrace_kp) + prog_misses(skel->progs.nvmetrace_krp) +
 	       prog_misses(skel->progs.nvmetrace_kp_t) + prog_misses(skel->progs.nvmetrace_krp_t);
 	if (setup)
-		fprintf(stderr, "nvmetrace: up to %llu commands not traced: the kernel skipped "
-			"nvmetrace's nvme_setup_cmd program, already running on that CPU\n",
+		fprintf(stderr, "nvmetrace: up to %llu commands not traced: nvmetrace's "
+			"nvme_setup_cmd program was already running on that CPU\n",
 			(unsigned long long)setup);
 	if (done)
 		fprintf(stderr, "nvmetrace: up to %llu completions missed: the kernel skipped "
