@@ -59,7 +59,12 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc}
 
 copy_bin() {
 	local bin=$1 dest=$2 lib
-	[ -x "$bin" ] || die "$bin not found (run tests/vm/deps.sh)"
+	if [ ! -x "$bin" ]; then
+		case $bin in
+		"$TOP"/build/*) die "$bin not found (build it: make ${bin#"$TOP"/})" ;;
+		*) die "$bin not found (run tests/vm/deps.sh)" ;;
+		esac
+	fi
 	mkdir -p "$stage$(dirname "$dest")"
 	cp -L "$bin" "$stage$dest"
 	for lib in $(ldd "$bin" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
