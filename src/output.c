@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "capture.h"
 #include "decode.h"
 #include "digits.h"
@@ -451,6 +453,7 @@ static void table_header(FILE *f, const struct output_ctx *ctx)
 }
 
 #define DETAILS_MAX	512
+#define TABLE_ROW_MAX	1024
 
 /* width - n spaces after n bytes at p, for width <= 16 (one store, no
  * call); returns the end of the column.
@@ -461,14 +464,16 @@ static ALWAYS_INLINE char *pad_col(char *p, size_t n, size_t width)
 	return p + (n < width ? width : n);
 }
 
-static void table_record(FILE *f, const struct nvmetrace_record *r,
-			 const struct output_ctx *ctx)
+/* One row at row (TABLE_ROW_MAX bytes of room); returns its length. */
+static size_t table_format(char *row, const struct nvmetrace_record *r,
+			   const struct output_ctx *ctx)
 {
 	/* Every column's most (time 63, comm 16, five numbers, status 23,
 	 * latency 31, device 32, DETAILS_MAX) and the stores past a
-	 * column's end (pad_col, hex_write) fit with room to spare.
+	 * column's end (pad_col, hex_write) fit in TABLE_ROW_MAX with room
+	 * to spare.
 	 */
-	char row[1024], lat[32], *p = row;
+	char lat[32], *p = row;
 	struct nvme_sqe sqe;
 	size_t n;
 
@@ -507,12 +512,22 @@ static void table_record(FILE *f, const struct nvmetrace_record *r,
 	*p++ = ' ';
 	p += format_details(p, DETAILS_MAX, r, &sqe);
 	*p++ = '\n';
-	fwrite_unlocked(row, 1, (size_t)(p - row), f);
+	return (size_t)(p - row);
+}
+
+static void table_record(FILE *f, const struct nvmetrace_record *r,
+			 const struct output_ctx *ctx)
+{
+	char row[TABLE_ROW_MAX];
+
+	fwrite_unlocked(row, 1, table_format(row, r, ctx), f);
 }
 
 const struct output output_table = {
 	.header = table_header,
 	.record = table_record,
+	.format = table_format,
+	.format_max = TABLE_ROW_MAX,
 };
 
 /* ---- JSON Lines (docs/json.md) ---------------------------------------------- */
@@ -795,13 +810,57 @@ int sink_open(struct sink *s, bool all, int64_t mono_to_real_ns, uint64_t start_
 		return sink_flush(s);
 	}
 	s->out->header(stdout, &s->ctx);
+	if (s->out->format) {
+		s->block = malloc(SINK_BLOCK);
+		if (!s->block) {
+			fprintf(stderr, "nvmetrace: out of memory\n");
+			return -1;
+		}
+	}
 	return sink_flush(s);
+}
+
+/* The block's records to stdout: straight to its file descriptor, after
+ * what stdio holds (the header), without a copy into stdio's buffer.
+ */
+static void sink_drain(struct sink *s)
+{
+	const char *p = s->block;
+	size_t left = s->block_len;
+	int fd = fileno(stdout);
+	ssize_t n;
+
+	s->block_len = 0;
+	if (!left || s->error)
+		return;
+	if (fd < 0 || fflush(stdout)) {
+		if (fwrite_unlocked(p, 1, left, stdout) != left)
+			s->error = errno ? errno : EIO;
+		return;
+	}
+	while (left) {
+		n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			s->error = n < 0 ? errno : EIO;
+			return;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
 }
 
 void sink_record(struct sink *s, const struct nvmetrace_record *r)
 {
 	int err;
 
+	if (s->block) {
+		if (s->block_len + s->out->format_max > SINK_BLOCK)
+			sink_drain(s);
+		s->block_len += s->out->format(s->block + s->block_len, r, &s->ctx);
+		return;
+	}
 	if (!s->capture) {
 		s->out->record(stdout, r, &s->ctx);
 		return;
@@ -815,6 +874,8 @@ int sink_flush(struct sink *s)
 {
 	FILE *f = s->capture ? s->capture : stdout;
 
+	if (s->block)
+		sink_drain(s);
 	if (fflush(f) && !s->error)
 		s->error = errno ? errno : EIO;
 	if (s->error == -1)
@@ -835,4 +896,6 @@ void sink_close(struct sink *s)
 	if (s->capture && s->capture != stdout)
 		fclose(s->capture);
 	s->capture = NULL;
+	free(s->block);
+	s->block = NULL;
 }

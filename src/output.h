@@ -27,6 +27,12 @@ struct output {
 	void (*header)(FILE *f, const struct output_ctx *ctx);
 	void (*record)(FILE *f, const struct nvmetrace_record *r,
 		       const struct output_ctx *ctx);
+	/* Optional: the record formatted at out, which has format_max
+	 * bytes of room; returns its length. What record() writes.
+	 */
+	size_t (*format)(char *out, const struct nvmetrace_record *r,
+			 const struct output_ctx *ctx);
+	size_t format_max;
 };
 
 extern const struct output output_table;
@@ -39,12 +45,20 @@ size_t output_format_time(char *buf, size_t len, uint64_t ts_ns,
 			  const struct output_ctx *ctx);
 
 
-/* Where records go: a printing backend on stdout, or a capture file (-w). */
+/* Where records go: a printing backend on stdout, or a capture file (-w).
+ * A backend that formats in place writes its records into block, which goes
+ * to stdout whole (one copy and call per block, not per record) when it
+ * fills and at each sink_flush().
+ */
+#define SINK_BLOCK	(128 * 1024)
+
 struct sink {
 	const struct output *out;
 	FILE *capture;			/* non-NULL: -w */
 	struct output_ctx ctx;
-	int error;			/* first capture write error (errno) */
+	int error;			/* first write error (errno) */
+	char *block;			/* NULL: the backend writes to stdout */
+	size_t block_len;
 };
 
 /* Open the sink env asks for (-j, -w) with this clock reference; writes
@@ -53,7 +67,9 @@ struct sink {
  */
 int sink_open(struct sink *s, bool all, int64_t mono_to_real_ns, uint64_t start_ns);
 void sink_record(struct sink *s, const struct nvmetrace_record *r);
-/* Flush; report a write error once. Returns 0 or -1. */
+/* Flush (the records so far are written); report a write error once.
+ * Returns 0 or -1.
+ */
 int sink_flush(struct sink *s);
 void sink_close(struct sink *s);
 

@@ -159,3 +159,34 @@ IN FLIGHT nvme0n2 1" ]; then
 else
 	fail "replay -S: requeued and in-flight commands per device" "got '$got'"
 fi
+
+# --- replay output in blocks: the rows of a capture replayed 300 times (its
+# records repeated, each framed with its CRC) are its rows 300 times, in
+# order, across the 128 KiB blocks that the table goes to stdout in ---------
+big=$(mktemp)
+{
+	head -c 256 "$cap"
+	for _ in $(seq 300); do tail -c +257 "$cap"; done
+} >"$big"
+one=$("$bin" -r "$cap" 2>&1 | tail -n +2)
+want=$(for _ in $(seq 300); do printf '%s\n' "$one"; done)
+got=$("$bin" -r "$big" 2>&1 | tail -n +2)
+if [ -n "$one" ] && [ "$got" = "$want" ] && [ ${#got} -gt $((2 * 128 * 1024)) ]; then
+	pass "replay: rows across output blocks ($(printf '%s\n' "$got" | wc -l) rows, ${#got} bytes)"
+else
+	fail "replay: rows across output blocks" "$(printf '%s\n' "$got" | wc -l) rows, ${#got} bytes, want ${#want}"
+fi
+rm -f "$big"
+
+# --- a full disk: one line, exit 1 ---------------------------------------------
+for fmt in table json; do
+	args=(-r "$cap")
+	[ $fmt = json ] && args+=(-j)
+	"$bin" "${args[@]}" >/dev/full 2>"$err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(cat "$err")" = "nvmetrace: failed to write stdout: No space left on device" ]; then
+		pass "replay to a full disk ($fmt): one line, exit 1"
+	else
+		fail "replay to a full disk ($fmt)" "exit $rc, stderr '$(cat "$err")'"
+	fi
+done
