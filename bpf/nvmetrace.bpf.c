@@ -976,36 +976,18 @@ static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
 		__sync_fetch_and_add(&lost_inflight, 1);
 }
 
-/* pairs (a constant): use the pairing table (tp_btf programs only: raw_tp
- * is the fallback for kernels whose verifier predates BPF atomics).
- * slot: the scratch record this run may use (SCRATCH_*). Returns whether
- * the command is kept until its completion.
+/* Build the record of a setup in r: the table entry p (claimed for id), or
+ * a scratch record (p NULL), kept in the hash map until its completion.
+ * Returns whether the command is kept; one the filters leave out gives its
+ * table entry back.
  */
-static __always_inline bool on_setup(struct request *req, const void *cmd, bool btf,
-				     bool pairs, __u32 slot)
+static __always_inline bool setup_record(struct request *req, const void *cmd, bool btf,
+					 struct nvmetrace_pair *p, struct nvmetrace_record *r,
+					 __u64 now, __u64 id)
 {
-	struct nvmetrace_pair *p = NULL;
-	struct nvmetrace_record *r;
 	struct submitter *who = NULL;
-	__u64 key = (__u64)req, now, id = 0;
-	bool again;
+	__u64 key = (__u64)req;
 
-	/* tp_btf arguments are trusted_ptr_or_null on newer kernels (6.12):
-	 * no pointer arithmetic before a NULL check.
-	 */
-	if (!req)
-		return false;
-	now = bpf_ktime_get_ns();
-	if (pairs) {
-		/* Held by another command: the hash map. */
-		id = req_id(req);
-		p = pair_claim(id, &again);
-		if (p && again)	/* set up before, never completed */
-			report_requeued(&p->rec, now);
-	}
-	r = p ? &p->rec : scratch(slot);
-	if (!r)
-		return false;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_REQUEST;
 	r->ts_ns = now;
@@ -1045,6 +1027,49 @@ static __always_inline bool on_setup(struct request *req, const void *cmd, bool 
 	}
 	hash_put(key, r);
 	return true;
+}
+
+/* Claim id's table entry for a setup at now; a setup of id there before
+ * (never completed) is reported as requeued. NULL if another id holds it.
+ */
+static __always_inline struct nvmetrace_pair *setup_claim(__u64 id, __u64 now)
+{
+	struct nvmetrace_pair *p;
+	bool again;
+
+	p = pair_claim(id, &again);
+	if (p && again)	/* set up before, never completed */
+		report_requeued(&p->rec, now);
+	return p;
+}
+
+/* A setup, start to end. pairs (a constant): use the pairing table
+ * (tp_btf programs only: raw_tp is the fallback for kernels whose verifier
+ * predates BPF atomics), else the scratch record slot (SCRATCH_*) and the
+ * hash map. Returns whether the command is kept until its completion.
+ */
+static __always_inline bool on_setup(struct request *req, const void *cmd, bool btf,
+				     bool pairs, __u32 slot)
+{
+	struct nvmetrace_pair *p = NULL;
+	struct nvmetrace_record *r;
+	__u64 now, id = 0;
+
+	/* tp_btf arguments are trusted_ptr_or_null on newer kernels (6.12):
+	 * no pointer arithmetic before a NULL check.
+	 */
+	if (!req)
+		return false;
+	now = bpf_ktime_get_ns();
+	if (pairs) {
+		/* Held by another command: the hash map. */
+		id = req_id(req);
+		p = setup_claim(id, now);
+	}
+	r = p ? &p->rec : scratch(slot);
+	if (!r)
+		return false;
+	return setup_record(req, cmd, btf, p, r, now, id);
 }
 
 static __always_inline void on_complete(struct request *req, bool second, bool pairs)
@@ -1160,34 +1185,53 @@ static __always_inline void on_insert(struct request *req)
  * command would go untraced (1 read in 1000 under a storm on 7.2). A second
  * program on the same tracepoint, run right after the first, takes what
  * the first did not:
- * - the first program notes its request in a per-CPU word before anything
- *   else; the second finds it there (the common case: one per-CPU load and
- *   a store) and clears it;
+ * - with the pairing table, the common case: the first program kept the
+ *   command in its table entry, where the second finds it ready, with this
+ *   command id (a few loads, no helper call);
+ * - else the first program notes the setup in a per-CPU word (the request,
+ *   and with the table its command id): always without the table (raw_tp),
+ *   before anything else; with it, only when the command is not left ready
+ *   in the table (the entry is held by another, or the filters left the
+ *   command out). The second finds it there and clears it;
  * - else the first was skipped for this setup, or a setup on the same CPU
  *   came between the two programs (preemption) and noted its own. Then, if
- *   the command is kept (the table or the hash map holds it, with this
- *   command id), the first took it; otherwise the second sets it up. A
- *   command the first program left out by the filters is left out again.
+ *   the hash map holds the command with this command id, the first took
+ *   it; otherwise the second sets it up. A command the first program left
+ *   out by the filters is left out again.
  * Kept commands the second took are counted (covered_setups); user space
  * reports the skips they leave uncovered.
  */
-static __always_inline __u64 setup_mark(struct request *req, bool pairs)
+static __always_inline __u64 setup_mark(struct request *req, const void *cmd, bool pairs)
 {
-	return pairs ? req_id(req) : (__u64)req;
+	__u64 cid = 0;
+
+	if (!pairs)
+		return (__u64)req;
+	/* The command id: a note left by a setup of the same request
+	 * whose second program was skipped does not pass for a later one's
+	 * (its generation counter differs). The id differs from another
+	 * request's in far more than its top 16 bits.
+	 */
+	if (cmd)
+		cid = ((const struct nvme_command *)cmd)->common.command_id;
+	return req_id(req) ^ cid << 48;
 }
 
 /* Kernels without the recursion check (before 6.1, unless backported)
  * run the first program again for a setup that interrupts it on its CPU
  * (a softirq's dispatch): each depth builds its record in a scratch record
  * of its own, and a setup deeper than SETUP_DEPTH is counted and reported
- * as not traced.
+ * as not traced. A table entry is the setup's own and needs no depth.
  */
 static __always_inline void setup_first(struct request *req, const void *cmd, bool btf,
 					bool pairs)
 {
-	struct setup_cpu *c;
+	struct nvmetrace_pair *p = NULL;
+	struct nvmetrace_record *r;
+	struct setup_cpu *c = NULL;
+	__u64 now, id = 0, depth = 0;
 	__u32 zero = 0;
-	__u64 depth;
+	bool kept;
 
 	if (!req)
 		return;
@@ -1195,68 +1239,84 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 		__sync_fetch_and_add(&test_skipped_setups, 1);
 		return;
 	}
-	c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
-	if (!c)
-		return;
-	c->seen = setup_mark(req, pairs);
-	depth = c->depth;
-	if (depth >= SETUP_DEPTH) {
-		__sync_fetch_and_add(&nested_setups, 1);
-		return;
+	if (!pairs) {
+		c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
+		if (!c)
+			return;
+		c->seen = setup_mark(req, cmd, pairs);
 	}
-	c->depth = depth + 1;
-	on_setup(req, cmd, btf, pairs, SCRATCH_SETUP + (__u32)depth);
-	c->depth = depth;
+	now = bpf_ktime_get_ns();
+	if (pairs) {
+		id = req_id(req);
+		p = setup_claim(id, now);
+	}
+	if (p) {
+		r = &p->rec;
+	} else {
+		if (!c) {
+			c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
+			if (!c)
+				return;
+			c->seen = setup_mark(req, cmd, pairs);
+		}
+		depth = c->depth;
+		if (depth >= SETUP_DEPTH) {
+			__sync_fetch_and_add(&nested_setups, 1);
+			return;
+		}
+		c->depth = depth + 1;
+		r = scratch(SCRATCH_SETUP + (__u32)depth);
+	}
+	kept = r && setup_record(req, cmd, btf, p, r, now, id);
+	if (c) {
+		c->depth = depth;
+	} else if (!kept) {
+		/* Left out by the filters: say so to the second program. */
+		c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
+		if (c)
+			c->seen = setup_mark(req, cmd, pairs);
+	}
 }
 
-/* Whether this setup of req (command id in cmd) is kept already. */
-static __always_inline bool setup_kept(struct request *req, const void *cmd, bool btf,
-				       bool pairs)
+/* Whether the table entry of req holds this setup (command id cid), ready. */
+static __always_inline bool kept_in_table(struct request *req, __u16 cid)
 {
-	struct nvmetrace_record *r = NULL;
-	struct nvmetrace_pair *p;
-	__u64 key = (__u64)req;
-	__u16 cid = 0;
+	__u64 id = req_id(req);
+	struct nvmetrace_pair *p = pair_of(id);
 
-	if (btf) {
-		if (!cmd)
-			return false;
-		cid = ((const struct nvme_command *)cmd)->common.command_id;
-	} else if (bpf_probe_read_kernel(&cid, sizeof(cid), cmd + 2)) {
-		return false;
-	}
-	if (pairs) {
-		__u64 id = req_id(req);
-
-		p = pair_of(id);
-		if (p && p->req == id && p->ready == id)
-			r = &p->rec;
-	}
-	if (r && *(__u16 *)&r->sqe[2] == cid)
-		return true;
-	if (!hashed_inflight)
-		return false;
-	r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
-	return r && *(__u16 *)&r->sqe[2] == cid;
+	return p && p->req == id && p->ready == id && *(__u16 *)&p->rec.sqe[2] == cid;
 }
 
 static __always_inline void setup_second(struct request *req, const void *cmd, bool btf,
 					 bool pairs)
 {
+	struct nvmetrace_record *r;
 	struct setup_cpu *c;
+	__u64 key = (__u64)req;
 	__u32 zero = 0;
+	__u16 cid = 0;
+	bool have_cid;
 
 	if (!req)
+		return;
+	if (btf)
+		have_cid = cmd && ((cid = ((const struct nvme_command *)cmd)->common.command_id), true);
+	else
+		have_cid = !bpf_probe_read_kernel(&cid, sizeof(cid), cmd + 2);
+	if (pairs && have_cid && kept_in_table(req, cid))
 		return;
 	c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
 	if (!c)
 		return;
-	if (c->seen == setup_mark(req, pairs)) {
+	if (c->seen == setup_mark(req, cmd, pairs)) {
 		c->seen = 0;
 		return;
 	}
-	if (setup_kept(req, cmd, btf, pairs))
-		return;
+	if (have_cid && hashed_inflight) {
+		r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
+		if (r && *(__u16 *)&r->sqe[2] == cid)
+			return;
+	}
 	if (on_setup(req, cmd, btf, pairs, SCRATCH_SETUP2))
 		__sync_fetch_and_add(&covered_setups, 1);
 }
