@@ -224,42 +224,65 @@ size_t output_format_time(char *buf, size_t len, uint64_t ts_ns,
 	return n < len ? n : len ? len - 1 : 0;
 }
 
-/* A record's line is built here and handed to stdio in one fwrite. The
- * put_ helpers are inline: most copy a few bytes of known length, which
- * the compiler then does without a call.
+/* A record's line is built in a buffer: the sink's block (see struct sink),
+ * or for record() one of its own, handed to stdio in one fwrite. The put_
+ * helpers are inline: most copy a few bytes of known length, which the
+ * compiler then does without a call.
  */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 struct line {
 	FILE *f;
-	size_t n;
-	char buf[4096];
+	struct sink *sink;	/* non-NULL: buf is its block */
+	char *buf;
+	size_t n, cap;
+	char own[4096];
 };
+
+static void sink_drain(struct sink *s);
 
 static void line_init(struct line *l, FILE *f)
 {
-	l->f = f;	/* buf is not cleared: 4 KiB a record is not free */
+	l->f = f;	/* own is not cleared: 4 KiB a record is not free */
+	l->sink = NULL;
+	l->buf = l->own;
 	l->n = 0;
+	l->cap = sizeof(l->own);
+}
+
+/* The line goes on after what the sink's block holds. */
+static void line_init_sink(struct line *l, struct sink *s)
+{
+	l->f = stdout;
+	l->sink = s;
+	l->buf = s->block;
+	l->n = s->block_len;
+	l->cap = SINK_BLOCK;
 }
 
 static void line_flush(struct line *l)
 {
-	if (l->n)
+	if (l->sink) {
+		l->sink->block_len = l->n;
+		sink_drain(l->sink);
+	} else if (l->n) {
 		fwrite_unlocked(l->buf, 1, l->n, l->f);
+	}
 	l->n = 0;
 }
 
-/* Room for k more bytes (k <= sizeof(buf)); returns where they go. */
+/* Room for k more bytes (k <= cap); returns where they go. */
 static ALWAYS_INLINE char *line_room(struct line *l, size_t k)
 {
-	if (l->n + k > sizeof(l->buf))
+	if (l->n + k > l->cap)
 		line_flush(l);
 	return l->buf + l->n;
 }
 
 static ALWAYS_INLINE void put_mem(struct line *l, const char *s, size_t n)
 {
-	if (n > sizeof(l->buf)) {
+	if (n > l->cap) {
+		/* After the buffer; a sink's drain flushes stdio first. */
 		line_flush(l);
 		fwrite(s, 1, n, l->f);
 		return;
@@ -523,11 +546,17 @@ static void table_record(FILE *f, const struct nvmetrace_record *r,
 	fwrite_unlocked(row, 1, table_format(row, r, ctx), f);
 }
 
+static void table_put(struct sink *s, const struct nvmetrace_record *r)
+{
+	if (s->block_len + TABLE_ROW_MAX > SINK_BLOCK)
+		sink_drain(s);
+	s->block_len += table_format(s->block + s->block_len, r, &s->ctx);
+}
+
 const struct output output_table = {
 	.header = table_header,
 	.record = table_record,
-	.format = table_format,
-	.format_max = TABLE_ROW_MAX,
+	.put = table_put,
 };
 
 /* ---- JSON Lines (docs/json.md) ---------------------------------------------- */
@@ -717,74 +746,91 @@ static void json_completion(struct line *l, const struct nvmetrace_record *r,
 	}
 }
 
-static void json_record(FILE *f, const struct nvmetrace_record *r,
-			const struct output_ctx *ctx)
+static void json_line(struct line *l, const struct nvmetrace_record *r,
+		      const struct output_ctx *ctx)
 {
 	struct nvme_sqe sqe;
 	char ts[48], us[32];
+
+	nvme_sqe_decode(r->sqe, &sqe);
+	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
+	put_lit(l, "{\"ts_ns\":");
+	put_u64(l, r->ts_ns);
+	put_lit(l, ",\"time\":");
+	if (ctx->time_style == TIME_REL || ctx->time_style == TIME_NS)
+		put_str(l, ts);
+	else
+		json_string(l, ts, sizeof(ts));
+	put_lit(l, ",\"comm\":");
+	json_string(l, r->comm, NVMETRACE_COMM_LEN);
+	json_u64(l, "pid", r->pid);
+	json_u64(l, "tid", r->tid);
+	if (r->source == NVMETRACE_SRC_USER_CMD)
+		put_lit(l, ",\"source\":\"user_cmd\"");
+	else
+		put_lit(l, ",\"source\":\"request\"");
+	put_lit(l, ",\"passthru\":");
+	put_bool(l, r->flags & NVMETRACE_F_PASSTHRU);
+	if (r->flags & NVMETRACE_F_CTRL) {
+		put_lit(l, ",\"ctrl\":\"nvme");
+		if (r->ctrl < 0) {
+			put_ch(l, '-');
+			put_u64(l, -(int64_t)r->ctrl);
+		} else {
+			put_u64(l, (uint64_t)r->ctrl);
+		}
+		put_ch(l, '"');
+	} else {
+		put_lit(l, ",\"ctrl\":null");
+	}
+	put_lit(l, ",\"disk\":");
+	if (r->disk[0])
+		json_string(l, r->disk, NVMETRACE_DISK_LEN);
+	else
+		put_lit(l, "null");
+	if (r->flags & NVMETRACE_F_QID) {
+		json_u64(l, "qid", r->qid);
+		json_u64(l, "tag", r->tag);
+		json_u64(l, "data_len", r->data_len);
+	} else {
+		put_lit(l, ",\"qid\":null,\"tag\":null,\"data_len\":null");
+	}
+	json_command(l, r, &sqe);
+	if (r->flags & NVMETRACE_F_INFLIGHT) {
+		put_lit(l, ",\"state\":\"inflight\",\"age_us\":");
+	} else if (r->flags & NVMETRACE_F_REQUEUED) {
+		put_lit(l, ",\"state\":\"requeued\",\"age_us\":");
+	} else {
+		json_completion(l, r, &sqe);
+		put_lit(l, ",\"latency_us\":");
+	}
+	put_mem(l, us, format_us(us, r->latency_ns, false));
+	put_lit(l, "}\n");
+}
+
+static void json_record(FILE *f, const struct nvmetrace_record *r,
+			const struct output_ctx *ctx)
+{
 	struct line l;
 
 	line_init(&l, f);
-	nvme_sqe_decode(r->sqe, &sqe);
-	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
-	put_lit(&l, "{\"ts_ns\":");
-	put_u64(&l, r->ts_ns);
-	put_lit(&l, ",\"time\":");
-	if (ctx->time_style == TIME_REL || ctx->time_style == TIME_NS)
-		put_str(&l, ts);
-	else
-		json_string(&l, ts, sizeof(ts));
-	put_lit(&l, ",\"comm\":");
-	json_string(&l, r->comm, NVMETRACE_COMM_LEN);
-	json_u64(&l, "pid", r->pid);
-	json_u64(&l, "tid", r->tid);
-	if (r->source == NVMETRACE_SRC_USER_CMD)
-		put_lit(&l, ",\"source\":\"user_cmd\"");
-	else
-		put_lit(&l, ",\"source\":\"request\"");
-	put_lit(&l, ",\"passthru\":");
-	put_bool(&l, r->flags & NVMETRACE_F_PASSTHRU);
-	if (r->flags & NVMETRACE_F_CTRL) {
-		put_lit(&l, ",\"ctrl\":\"nvme");
-		if (r->ctrl < 0) {
-			put_ch(&l, '-');
-			put_u64(&l, -(int64_t)r->ctrl);
-		} else {
-			put_u64(&l, (uint64_t)r->ctrl);
-		}
-		put_ch(&l, '"');
-	} else {
-		put_lit(&l, ",\"ctrl\":null");
-	}
-	put_lit(&l, ",\"disk\":");
-	if (r->disk[0])
-		json_string(&l, r->disk, NVMETRACE_DISK_LEN);
-	else
-		put_lit(&l, "null");
-	if (r->flags & NVMETRACE_F_QID) {
-		json_u64(&l, "qid", r->qid);
-		json_u64(&l, "tag", r->tag);
-		json_u64(&l, "data_len", r->data_len);
-	} else {
-		put_lit(&l, ",\"qid\":null,\"tag\":null,\"data_len\":null");
-	}
-	json_command(&l, r, &sqe);
-	if (r->flags & NVMETRACE_F_INFLIGHT) {
-		put_lit(&l, ",\"state\":\"inflight\",\"age_us\":");
-	} else if (r->flags & NVMETRACE_F_REQUEUED) {
-		put_lit(&l, ",\"state\":\"requeued\",\"age_us\":");
-	} else {
-		json_completion(&l, r, &sqe);
-		put_lit(&l, ",\"latency_us\":");
-	}
-	put_mem(&l, us, format_us(us, r->latency_ns, false));
-	put_lit(&l, "}\n");
+	json_line(&l, r, ctx);
 	line_flush(&l);
+}
+
+static void json_put(struct sink *s, const struct nvmetrace_record *r)
+{
+	struct line l;
+
+	line_init_sink(&l, s);
+	json_line(&l, r, &s->ctx);
+	s->block_len = l.n;
 }
 
 const struct output output_json = {
 	.header = json_header,
 	.record = json_record,
+	.put = json_put,
 };
 
 /* ---- sinks ------------------------------------------------------------------- */
@@ -810,7 +856,7 @@ int sink_open(struct sink *s, bool all, int64_t mono_to_real_ns, uint64_t start_
 		return sink_flush(s);
 	}
 	s->out->header(stdout, &s->ctx);
-	if (s->out->format) {
+	if (s->out->put) {
 		s->block = malloc(SINK_BLOCK);
 		if (!s->block) {
 			fprintf(stderr, "nvmetrace: out of memory\n");
@@ -856,9 +902,7 @@ void sink_record(struct sink *s, const struct nvmetrace_record *r)
 	int err;
 
 	if (s->block) {
-		if (s->block_len + s->out->format_max > SINK_BLOCK)
-			sink_drain(s);
-		s->block_len += s->out->format(s->block + s->block_len, r, &s->ctx);
+		s->out->put(s, r);
 		return;
 	}
 	if (!s->capture) {

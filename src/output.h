@@ -23,16 +23,15 @@ struct output_ctx {
 /* Fill the clock reference from the current clocks. */
 void output_ctx_init_clock(struct output_ctx *ctx);
 
+struct sink;
+
 struct output {
 	void (*header)(FILE *f, const struct output_ctx *ctx);
+	/* One record to f. */
 	void (*record)(FILE *f, const struct nvmetrace_record *r,
 		       const struct output_ctx *ctx);
-	/* Optional: the record formatted at out, which has format_max
-	 * bytes of room; returns its length. What record() writes.
-	 */
-	size_t (*format)(char *out, const struct nvmetrace_record *r,
-			 const struct output_ctx *ctx);
-	size_t format_max;
+	/* The same record, added to the sink's block (see struct sink). */
+	void (*put)(struct sink *s, const struct nvmetrace_record *r);
 };
 
 extern const struct output output_table;
@@ -46,9 +45,9 @@ size_t output_format_time(char *buf, size_t len, uint64_t ts_ns,
 
 
 /* Where records go: a printing backend on stdout, or a capture file (-w).
- * A backend that formats in place writes its records into block, which goes
- * to stdout whole (one copy and call per block, not per record) when it
- * fills and at each sink_flush().
+ * A printing backend writes its records into block, which goes to stdout's
+ * file descriptor whole (one write a block, not a stdio copy a record) when
+ * it fills and at each sink_flush().
  */
 #define SINK_BLOCK	(128 * 1024)
 
@@ -57,7 +56,7 @@ struct sink {
 	FILE *capture;			/* non-NULL: -w */
 	struct output_ctx ctx;
 	int error;			/* first write error (errno) */
-	char *block;			/* NULL: the backend writes to stdout */
+	char *block;			/* records not yet written (printing) */
 	size_t block_len;
 };
 

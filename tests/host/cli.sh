@@ -160,22 +160,27 @@ else
 	fail "replay -S: requeued and in-flight commands per device" "got '$got'"
 fi
 
-# --- replay output in blocks: the rows of a capture replayed 300 times (its
-# records repeated, each framed with its CRC) are its rows 300 times, in
-# order, across the 128 KiB blocks that the table goes to stdout in ---------
+# --- replay output in blocks: the lines of a capture replayed 300 times (its
+# records repeated, each framed with its CRC) are its lines 300 times, in
+# order, across the 128 KiB blocks that records go to stdout in -------------
 big=$(mktemp)
 {
 	head -c 256 "$cap"
 	for _ in $(seq 300); do tail -c +257 "$cap"; done
 } >"$big"
-one=$("$bin" -r "$cap" 2>&1 | tail -n +2)
-want=$(for _ in $(seq 300); do printf '%s\n' "$one"; done)
-got=$("$bin" -r "$big" 2>&1 | tail -n +2)
-if [ -n "$one" ] && [ "$got" = "$want" ] && [ ${#got} -gt $((2 * 128 * 1024)) ]; then
-	pass "replay: rows across output blocks ($(printf '%s\n' "$got" | wc -l) rows, ${#got} bytes)"
-else
-	fail "replay: rows across output blocks" "$(printf '%s\n' "$got" | wc -l) rows, ${#got} bytes, want ${#want}"
-fi
+for fmt in table json; do
+	args=()
+	skip=2	# the table's header
+	[ $fmt = json ] && args=(-j) skip=1
+	one=$("$bin" -r "$cap" "${args[@]}" 2>&1 | tail -n +$skip)
+	want=$(for _ in $(seq 300); do printf '%s\n' "$one"; done)
+	got=$("$bin" -r "$big" "${args[@]}" 2>&1 | tail -n +$skip)
+	if [ -n "$one" ] && [ "$got" = "$want" ] && [ ${#got} -gt $((2 * 128 * 1024)) ]; then
+		pass "replay ($fmt): lines across output blocks ($(printf '%s\n' "$got" | wc -l) lines, ${#got} bytes)"
+	else
+		fail "replay ($fmt): lines across output blocks" "$(printf '%s\n' "$got" | wc -l) lines, ${#got} bytes, want ${#want}"
+	fi
+done
 rm -f "$big"
 
 # --- a full disk: one line, exit 1 ---------------------------------------------
