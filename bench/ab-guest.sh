@@ -44,6 +44,10 @@ cost() {
 start() {
 	local b=$1 bin pid t0
 	[ "$b" = A ] && bin=$AB_A || bin=$AB_B
+	# Emptied before the start: the redirection below runs in the child,
+	# and until it does the last round's "attached to" is still there (it
+	# was read: the build was measured before it had loaded, 0 runs).
+	: >"$W/$b.err"
 	# shellcheck disable=SC2086
 	"$bin" $AB_ARGS -v >/dev/null 2>"$W/$b.err" &
 	pid=$!
@@ -76,6 +80,11 @@ round() {
 	fi
 	ids_a=$(prog_ids "$PID_A")
 	ids_b=$(prog_ids "$PID_B")
+	if [ -z "$ids_a" ] || [ -z "$ids_b" ]; then
+		out "ERROR round $n $order: no BPF programs held by A (${ids_a:-none}) or B (${ids_b:-none})"
+		stop "$PID_A" "$PID_B"
+		return 1
+	fi
 	stats 1
 	progs >"$W/s0"
 	set -- $(storm "$SECS")

@@ -42,7 +42,8 @@ def main():
         if r["kind"] != "AB":
             continue
         n = int(r.get("commands", 0) or 0)
-        if n > 0:
+        # No program ran: not a measurement (the round shows incomplete).
+        if n > 0 and int(r.get("runs", 0) or 0) > 0:
             per[(r["workload"], int(r["round"]), r["order"], r["build"])] = int(r["ns"]) / n
     print("# nvmetrace A/B\n")
     print(f"A: {args.a}  \nB: {args.b}  \n{'; '.join(info)}\n")

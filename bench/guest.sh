@@ -37,6 +37,12 @@ is_bpf() { case $1 in tracefs|spin) return 1 ;; esac; return 0; }
 # start_tool CONFIG OUT ERR: start it in the background, TPID = its pid.
 start_tool() {
 	local c=$1 o=$2 e=$3 t=/sys/kernel/tracing
+	# Emptied here, not only by the tool's redirections: those run in the
+	# child, and until they do, ready() would find the last run's
+	# "attached" in the files (it did: bench-ab measured a tool before it
+	# had loaded).
+	: >"$e"
+	case $o in /dev/*) ;; *) : >"$o" ;; esac
 	case $c in
 	nvmetrace)	"$NT" -v >"$o" 2>"$e" & ;;
 	nvmetrace-j)	"$NT" -j -v >"$o" 2>"$e" & ;;
