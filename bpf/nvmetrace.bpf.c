@@ -1299,10 +1299,13 @@ static __always_inline void setup_second(struct request *req, const void *cmd, b
 
 	if (!req)
 		return;
-	if (btf)
-		have_cid = cmd && ((cid = ((const struct nvme_command *)cmd)->common.command_id), true);
-	else
+	if (btf) {
+		have_cid = cmd;
+		if (cmd)
+			cid = ((const struct nvme_command *)cmd)->common.command_id;
+	} else {
 		have_cid = !bpf_probe_read_kernel(&cid, sizeof(cid), cmd + 2);
+	}
 	if (pairs && have_cid && kept_in_table(req, cid))
 		return;
 	c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
