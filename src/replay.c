@@ -51,8 +51,8 @@ static enum capture_status replay_report(struct capture_reader *rd)
 }
 
 /* Replay is a batch job: a big stdout buffer saves a write per 4 KiB of
- * output (six JSON lines). A terminal stays line-buffered and a pipe keeps
- * its default, so `-w - | -r - | ...` still flows.
+ * -H and -S output (records go out in the sink's blocks). A terminal stays
+ * line-buffered and a pipe keeps its default.
  */
 static void buffer_stdout(void)
 {
@@ -100,9 +100,16 @@ int replay_run(void)
 			ret = 1;
 			goto out;
 		}
-		while ((st = capture_next_ref(&rd, &r)) == CAPTURE_OK)
+		while ((st = capture_next_ref(&rd, &r)) == CAPTURE_OK) {
 			if (filter_keep(&env.filter, r))
 				sink_record(&sink, r);
+			/* From a pipe (a live -w -), what came is printed
+			 * before waiting for more: the sink holds up to a
+			 * block otherwise.
+			 */
+			if (!rd.whole_blocks && rd.pos == rd.len && sink_flush(&sink))
+				break;
+		}
 		if (sink_flush(&sink))
 			ret = 1;
 		sink_close(&sink);

@@ -183,6 +183,35 @@ for fmt in table json; do
 done
 rm -f "$big"
 
+# --- replay from a pipe (a live -w -): each record is printed as it comes,
+# not held until the output block fills or the pipe closes. The writer keeps
+# the pipe open until the row shows (or 10 s pass) ------------------------
+held=$(mktemp -u)
+for fmt in table json; do
+	args=(-r -)
+	want=2	# the header and the row
+	[ $fmt = json ] && args+=(-j) want=1
+	rm -f "$held"
+	{
+		head -c 256 "$cap"
+		tail -c +257 "$cap" | head -c 176
+		while [ ! -e "$held" ]; do sleep 0.1; done
+	} | "$bin" "${args[@]}" >"$out" 2>"$err" &
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$out")" -ge $want ] && break
+		sleep 0.1
+	done
+	got=$(wc -l <"$out")
+	touch "$held"
+	wait
+	if [ "$got" -eq "$want" ]; then
+		pass "replay from a pipe ($fmt): the record printed before the pipe closes"
+	else
+		fail "replay from a pipe ($fmt)" "$got lines while the pipe was open, want $want; stderr '$(cat "$err")'"
+	fi
+done
+rm -f "$held"
+
 # --- a full disk: one line, exit 1 ---------------------------------------------
 for fmt in table json; do
 	args=(-r "$cap")
