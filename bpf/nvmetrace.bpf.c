@@ -450,8 +450,8 @@ static __always_inline void hist_count(struct hist_val *v, const struct hist_add
 	if (slot >= HIST_SLOTS)
 		slot = HIST_SLOTS - 1;
 	barrier_var(slot);
+	/* No count: user space sums the slots (one atomic less). */
 	__sync_fetch_and_add(&v->slots[slot], 1);
-	__sync_fetch_and_add(&v->count, 1);
 	__sync_fetch_and_add(&v->sum_ns, lat);
 	__sync_fetch_and_add(&v->bytes, a->bytes);
 	if (a->error)

@@ -53,7 +53,7 @@ struct hist_key {
 } __attribute__((aligned(8)));	/* hashed and compared as eight words */
 
 struct hist_val {
-	__u64 count;
+	__u64 count;		/* the BPF side leaves it 0: hist_val_count() */
 	__u64 sum_ns;
 	__u64 min_ns;		/* 0 until the first command */
 	__u64 max_ns;
@@ -83,6 +83,16 @@ struct hist_group {
 	struct hist_key key;
 	struct hist_val val;
 };
+
+/* The count of a value the BPF side filled: the sum of its slots. */
+static inline void hist_val_count(struct hist_val *v)
+{
+	unsigned int s;
+
+	v->count = 0;
+	for (s = 0; s < HIST_SLOTS; s++)
+		v->count += v->slots[s];
+}
 
 #define HIST_KEY_WORDS	(sizeof(struct hist_key) / sizeof(__u64))
 

@@ -831,8 +831,10 @@ static void drain_table(struct session *s, __u32 old, struct report *rep)
 		g = &s->hist_table[old * HIST_TABLE + i];
 		if (__atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == HIST_FREE)
 			continue;
-		if (g->state == HIST_READY)
+		if (g->state == HIST_READY) {
+			hist_val_count(&g->val);
 			report_merge(rep, &g->key, &g->val);
+		}
 		memset(&g->key, 0, sizeof(g->key));
 		memset(&g->val, 0, sizeof(g->val));
 		__atomic_store_n(&g->state, HIST_FREE, __ATOMIC_RELEASE);
@@ -863,6 +865,7 @@ static void drain_hash(struct session *s, __u32 old, struct report *rep)
 		}
 		done[n++] = next;
 		next.gen = 0;
+		hist_val_count(&val);
 		report_merge(rep, &next, &val);
 	}
 	for (i = 0; i < n; i++)

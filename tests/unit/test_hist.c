@@ -174,11 +174,26 @@ static void test_groups(void)
 	      "hist --by parsing");
 }
 
+/* A value as the BPF side fills it: slots counted, count left 0. */
+static void test_val_count(void)
+{
+	static struct hist_val v;
+
+	v.count = 7;	/* whatever was there is replaced */
+	v.slots[0] = 1;
+	v.slots[hist_slot(1000)] = 2;
+	v.slots[HIST_SLOTS - 1] = 3;
+	hist_val_count(&v);
+	CHECK(v.count == 6, "hist count of a kernel value is the sum of its slots: %llu",
+	      (unsigned long long)v.count);
+}
+
 int main(void)
 {
 	test_log2();
 	test_slots();
 	test_quantiles();
 	test_groups();
+	test_val_count();
 	return UNIT_DONE();
 }
