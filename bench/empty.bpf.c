@@ -22,12 +22,27 @@
  *   floor_record	the least a tracer that shows the command must do:
  *			timestamp, task, SQE and one ring-buffer record, no pairing
  *			(task and SQE by direct loads, the cheapest way there is).
+ * and, on both hooks, the least a latency histogram like nvmetrace -a -H's
+ * (by device and opcode, with mean and error counts) must do there:
+ *   floor_hist_setup	a timestamp, the opcode and the device (direct loads),
+ *			kept in a pairing-table entry claimed by compare-and-swap;
+ *   floor_hist_done	the entry, a timestamp, the status and, for the admin
+ *			queue (no disk), the controller: nvme_request is the
+ *			driver's data after struct request, no BTF pointer, so
+ *			one read of its head (status, controller pointer) and
+ *			one of the controller's instance, each a helper call on
+ *			kernels before bpf_rdonly_cast (6.2), which cannot name
+ *			a module's type even then; the group found by its
+ *			one-word key in an open-addressed table, its slot, sum
+ *			and errors counted with atomics; the entry given back.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "../src/record.h"
+#include "../src/hist.h"
 #include "../bpf/core_views.h"
 #include "../bpf/sqe_btf.h"
 
@@ -228,6 +243,134 @@ int BPF_PROG(floor_update, void *req, void *cmd)
 
 	if (r && bpf_map_update_elem(&floor_inflight, &key, r, BPF_ANY))
 		floor_lost++;
+	return 0;
+}
+
+/* The least latency histogram: what one command keeps from its setup. */
+struct hpair {
+	__u64 req;	/* the request (minus floor_anchor); 0: free */
+	__u64 ts;
+	__u64 dev;	/* the disk's address; 0: the admin queue */
+	__u64 opcode;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NVMETRACE_PAIRS);
+	__type(key, __u32);
+	__type(value, struct hpair);
+} floor_hpairs SEC(".maps");
+
+/* A group: its key (0: free), sum of latencies, errors, slots (the
+ * count is their sum).
+ */
+struct hgroup {
+	__u64 key;
+	__u64 sum_ns;
+	__u64 errors;
+	__u64 slots[HIST_SLOTS];
+};
+
+#define FLOOR_GROUPS	512
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FLOOR_GROUPS);
+	__type(key, __u32);
+	__type(value, struct hgroup);
+} floor_groups SEC(".maps");
+
+static __always_inline struct hpair *hpair_of(__u64 id)
+{
+	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
+
+	return bpf_map_lookup_elem(&floor_hpairs, &i);
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_hist_setup, struct request *req, struct nvme_command *cmd)
+{
+	struct hpair *p;
+	__u64 id = (__u64)req;
+
+	if (!req || !cmd)
+		return 0;
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&floor_anchor));
+	p = hpair_of(id);
+	if (!p)
+		return 0;
+	if (__sync_val_compare_and_swap(&p->req, 0, id)) {
+		floor_lost++;
+		return 0;
+	}
+	p->ts = bpf_ktime_get_ns();
+	p->opcode = cmd->common.opcode;
+	p->dev = (__u64)req->q->disk;
+	return 0;
+}
+
+/* nvme_request's head, as nvmetrace reads it: status and the controller
+ * pointer are within its first 40 bytes in every layout with the type.
+ */
+#define HEAD_WORDS	5
+
+SEC("tp_btf/nvme_complete_rq")
+int BPF_PROG(floor_hist_done, struct request *req)
+{
+	__u64 id = (__u64)req, head[HEAD_WORDS] = {}, key, lat, slot;
+	struct nvme_ctrl *ctrl;
+	struct hgroup *g;
+	struct hpair *p;
+	__u32 i, idx;
+	__u16 status;
+	int inst = -1;
+
+	if (!req)
+		return 0;
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&floor_anchor));
+	p = hpair_of(id);
+	if (!p || p->req != id)
+		return 0;
+	lat = bpf_ktime_get_ns() - p->ts;
+	bpf_probe_read_kernel(head, sizeof(head), (void *)req + bpf_core_type_size(struct request));
+	status = *(__u16 *)((__u8 *)head +
+			    bpf_core_field_offset(((struct nvme_request *)0)->status));
+	key = p->dev;
+	if (!key) {
+		ctrl = *(struct nvme_ctrl **)((__u8 *)head +
+					      bpf_core_field_offset(((struct nvme_request *)0)->ctrl));
+		if (ctrl)
+			bpf_core_read(&inst, sizeof(inst), &ctrl->instance);
+		key = (__u64)(__u32)inst << 1 | 1;
+	}
+	key ^= p->opcode << 56;
+	__sync_lock_test_and_set(&p->req, 0);
+	slot = hist_slot(lat);
+	barrier_var(slot);
+	if (slot >= HIST_SLOTS)
+		slot = HIST_SLOTS - 1;
+	barrier_var(slot);
+	idx = (__u32)((key * 0x9e3779b97f4a7c15ull) >> 55);
+	for (i = 0; i < 4; i++) {
+		__u32 at = (idx + i) & (FLOOR_GROUPS - 1);
+
+		__u64 held;
+
+		g = bpf_map_lookup_elem(&floor_groups, &at);
+		if (!g)
+			return 0;
+		held = g->key;
+		if (!held)
+			held = __sync_val_compare_and_swap(&g->key, 0, key);
+		if (held && held != key)
+			continue;
+		__sync_fetch_and_add(&g->slots[slot], 1);
+		__sync_fetch_and_add(&g->sum_ns, lat);
+		if (status)
+			__sync_fetch_and_add(&g->errors, 1);
+		return 0;
+	}
+	floor_lost++;
 	return 0;
 }
 

@@ -60,6 +60,10 @@ start_tool() {
 	spin)		nice -n 19 bash -c 'while :; do :; done' >"$o" 2>"$e" & ;;
 	# Empty programs on every hook -a uses.
 	empty-a)	"$EMPTY" empty_tp_btf empty_tp_setup2 empty_tp_done empty_tp_done2 >"$o" 2>"$e" & ;;
+	# The least latency histogram on the same four programs (the second
+	# ones empty): what -a -H's cost is held against.
+	floor-hist)	"$EMPTY" floor_hist_setup empty_tp_setup2 floor_hist_done empty_tp_done2 \
+				>"$o" 2>"$e" & ;;
 	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
 	empty-*|floor-*) "$EMPTY" "${c//-/_}" >"$o" 2>"$e" & ;;
 	tracefs)
@@ -220,8 +224,9 @@ rate_run() {
 	t_fio=$(fio_run "$SECS")
 	cpu2=$(cpu_ticks "$TPID")
 	phase "$c" "$rep" fio traced end
-	# Then, the first repetition, its programs' cost with the stats on.
-	if [ "$rep" = 1 ] && is_bpf "$c"; then
+	# Then its programs' cost with the stats on, in every repetition
+	# (the report pools them: one window's figure varied by a third).
+	if is_bpf "$c"; then
 		stats 1
 		progs >"$W/s0"
 		set -- $(storm "$SECS")
@@ -269,10 +274,11 @@ for c in nvmetrace-j nvmetrace-a-j-storm bpftrace bcc tracefs nvmetrace-j-tiny n
 done
 for rep in $(seq "$REPS"); do
 	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs spin empty-a \
-		 empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-sqe_btf floor-lookup floor-delete floor-update \
+		 floor-hist empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-sqe_btf floor-lookup floor-delete floor-update \
 		 floor-map floor-table floor-ringbuf floor-record; do
-		# The floors' rates once; the -a floor's as often as -a's.
-		case $c in empty-a) ;; empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
+		# The floors' rates once; the -a and -H floors' as often as
+		# -a's and -H's.
+		case $c in empty-a|floor-hist) ;; empty-*|floor-*) [ "$rep" = 1 ] || continue ;; esac
 		wanted "$c" && rate_run "$c" "$rep"
 	done
 done
