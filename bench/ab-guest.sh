@@ -12,8 +12,10 @@
 # env: TOP BUILD (the checkout and its build directory, as the host sees
 #      them: the workloads), AB_A AB_B (the two nvmetrace binaries), AB_ARGS
 #      (their options, default -a), SECS (seconds per workload run), REPS
-#      (rounds), RESULTS, KERNEL.
+#      (rounds), RESULTS, KERNEL, ICOUNT (QEMU's -icount shift, if set:
+#      the storm only).
 set -u
+ICOUNT=${ICOUNT:-}
 
 . "$TOP/bench/guest-lib.sh"
 
@@ -90,7 +92,7 @@ round() {
 	set -- $(storm "$SECS")
 	issued=${1:-0}
 	progs >"$W/s1"
-	iops=$(fio_run "$SECS")
+	[ -n "$ICOUNT" ] || iops=$(fio_run "$SECS")
 	progs >"$W/s2"
 	stats 0
 	stop "$PID_A" "$PID_B"
@@ -98,6 +100,7 @@ round() {
 		[ $c = A ] && ids=$ids_a || ids=$ids_b
 		set -- $(cost "$ids" "$W/s0" "$W/s1")
 		out "AB round=$n order=$order build=$c workload=storm ns=$1 runs=$2 commands=$issued"
+		[ -z "$ICOUNT" ] || continue
 		set -- $(cost "$ids" "$W/s1" "$W/s2")
 		out "AB round=$n order=$order build=$c workload=fio ns=$1 runs=$2 commands=$(awk -v i="${iops:-0}" -v s="$SECS" 'BEGIN { printf "%d", i * s }')"
 	done
@@ -107,13 +110,18 @@ round() {
 stats 1 || out "ERROR cannot enable kernel.bpf_stats_enabled"
 stats 0
 [ -x "$AB_A" ] && [ -x "$AB_B" ] && [ -x "$STORM" ] || { out "ERROR missing $AB_A, $AB_B or $STORM"; out DONE; exit 0; }
-if [ -z "$(fio_run 1)" ]; then
-	FIO_ENGINE=libaio
+if [ -n "$ICOUNT" ]; then
+	# Under icount fio completes no I/O (see bench/run.sh): storm only.
+	out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS rounds=$REPS icount_shift=$ICOUNT args=$AB_ARGS"
+else
+	if [ -z "$(fio_run 1)" ]; then
+		FIO_ENGINE=libaio
+	fi
+	out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS rounds=$REPS fio_engine=$FIO_ENGINE args=$AB_ARGS"
 fi
-out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS rounds=$REPS fio_engine=$FIO_ENGINE args=$AB_ARGS"
 # Warm the page cache and both builds (the first run of each reads them over 9p).
 storm 2 >/dev/null
-fio_run 2 >/dev/null
+[ -n "$ICOUNT" ] || fio_run 2 >/dev/null
 "$AB_A" --version >/dev/null
 "$AB_B" --version >/dev/null
 for n in $(seq "$REPS"); do

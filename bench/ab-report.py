@@ -5,7 +5,7 @@ attach orders, and B - A averaged over the two orders (which cancels what
 running first costs, the same for either build); then the median over the
 rounds and what attaching first cost.
 
-usage: ab-report.py [--a NAME] [--b NAME] VM.TXT
+usage: ab-report.py [--a NAME] [--b NAME] [--icount SHIFT] VM.TXT
 """
 import argparse
 import statistics
@@ -31,6 +31,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--a", default="A")
     ap.add_argument("--b", default="B")
+    ap.add_argument("--icount", type=int, default=None,
+                    help="QEMU's -icount shift the VM ran with (storm only)")
     ap.add_argument("vm")
     args = ap.parse_args()
     recs = list(records(args.vm))
@@ -51,12 +53,21 @@ def main():
           "(kernel.bpf_stats_enabled) of each build's programs per command "
           "of the workload (block I/O: per I/O fio counted), ns. B - A is "
           "the mean over the two orders.\n")
+    if args.icount is not None:
+        print(f"Under QEMU's `-icount shift={args.icount}` the guest's clock advances "
+              f"{1 << args.icount} ns for each instruction it runs: these figures are "
+              f"instruction counts{f' times {1 << args.icount}' if args.icount else ''}, the same from one run to the next, "
+              "not times (no caches, no device). Block I/O is not run (fio completes "
+              "no I/O under icount).\n")
     for e in errors:
         print(f"- {e}")
     if errors:
         print()
     ok = True
-    for wl, title in (("storm", "Passthrough storm (Identify)"), ("fio", "Block I/O (fio)")):
+    workloads = [("storm", "Passthrough storm (Identify)"), ("fio", "Block I/O (fio)")]
+    if args.icount is not None:
+        workloads = workloads[:1]
+    for wl, title in workloads:
         rounds = sorted({k[1] for k in per if k[0] == wl})
         print(f"## {title}\n")
         print("| round | A first: A | A first: B | B first: A | B first: B | B - A | first pays |")

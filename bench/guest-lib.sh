@@ -43,7 +43,7 @@ storm() {
 		sed -n 's/^issued=\([0-9]*\) .* rate=\([0-9.]*\)$/\1 \2/p'
 }
 
-FIO_ENGINE=io_uring
+FIO_ENGINE=${FIO_ENGINE:-io_uring}
 # fio_run SECONDS -> read IOPS (4 KiB random O_DIRECT reads, queue depth 16)
 fio_run() {
 	fio --name=bench --filename="$NS" --rw=randread --bs=4k --direct=1 \

@@ -33,6 +33,36 @@ done
 kdir="$CACHE/kernels/$k"
 kv=$(cat "$kdir/release")
 
+# TCG multi-threaded unless BENCH_TCG_THREAD=single (fio, below).
+tcg_thread=${BENCH_TCG_THREAD:-multi}
+
+# BENCH_ICOUNT=SHIFT: QEMU's instruction counting (-icount): the guest's
+# clock advances 2^SHIFT ns for each guest instruction, so a program's run
+# time is the instructions it ran, the same from one run to the next.
+# Single-threaded TCG, as icount requires, and one vCPU: with two, the
+# guest's boot hung bringing up the second (QEMU 7.2, Linux 6.1).
+icount=${BENCH_ICOUNT:-}
+icount_args=()
+smp=2
+if [ -n "$icount" ]; then
+	case $icount in
+	[0-9] | 10) ;;
+	*) die "BENCH_ICOUNT: a shift from 0 to 10 (ns per guest instruction: 2^SHIFT), not '$icount'" ;;
+	esac
+	tcg_thread=single
+	icount_args=(-icount "shift=$icount,sleep=off")
+	smp=1
+fi
+
+# fio's engine in the guest: io_uring, unless single-threaded TCG (icount
+# too), under which io_uring's reads stalled on 6.1 (156 IOPS, then none),
+# where the test suites, with no fio, run fine. Under icount libaio's did
+# too (no I/O completed in a 4 s run): the block I/O is not run there.
+fio_engine=io_uring
+if [ "$tcg_thread" = single ]; then
+	fio_engine=libaio
+fi
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/nvmetrace-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$TOP/tests/vm/mkinitramfs.sh" "$k" "$work/initrd.cpio"
@@ -66,6 +96,8 @@ cp "$here/vm-suite.sh" "$stage/root/bench.sh"
 	echo "AB_A='${BENCH_AB_A:-}'"
 	echo "AB_B='${BENCH_AB_B:-}'"
 	echo "AB_ARGS='${BENCH_AB_ARGS:-}'"
+	echo "FIO_ENGINE='$fio_engine'"
+	echo "ICOUNT='$icount'"
 } >"$stage/etc/nvmetrace-bench"
 (cd "$stage" && find . -mindepth 1 | cpio -o -H newc --quiet) >>"$work/initrd.cpio"
 truncate -s 1G "$work/disk0.img"
@@ -74,11 +106,6 @@ truncate -s 1G "$work/disk0.img"
 # read is an exit to QEMU: each bpf_ktime_get_ns() (nvmetrace takes one per
 # event) would cost microseconds no real machine pays. Real machines time
 # with the TSC; so does the benchmark.
-#
-# TCG multi-threaded (BENCH_TCG_THREAD=single for the other): under
-# single-threaded TCG fio's io_uring reads on 6.1 stalled (156 IOPS, then
-# none), where the test suites, with no fio, run fine.
-tcg_thread=${BENCH_TCG_THREAD:-multi}
 
 # sample_qemu TIMEOUT_PID RESULTS: every half second, the host CPU ticks
 # QEMU's threads have used, by kind (main: the main loop, where the NVMe
@@ -110,11 +137,11 @@ sample_qemu() {
 	done
 }
 
-log "bench: booting $k (${secs}s per run, $reps repetitions, TCG thread=$tcg_thread)"
+log "bench: booting $k (${secs}s per run, $reps repetitions, TCG thread=$tcg_thread${icount:+, icount shift=$icount})"
 rc=0
 timeout --foreground -k 10 "${BENCH_TIMEOUT:-7200}" qemu-system-x86_64 \
 	-name nvmetrace-bench,debug-threads=on \
-	-accel "tcg,thread=$tcg_thread" -cpu max -smp 2 -m 3072 \
+	-accel "tcg,thread=$tcg_thread" ${icount_args[@]+"${icount_args[@]}"} -cpu max -smp $smp -m 3072 \
 	-display none -monitor none -no-reboot \
 	-serial "file:$work/console.log" -serial "file:$work/results.log" \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio" \
@@ -142,7 +169,7 @@ fi
 if [ -n "${BENCH_AB_A:-}" ]; then
 	rc=0
 	python3 "$here/ab-report.py" --a "${BENCH_AB_A_NAME:-A}" --b "${BENCH_AB_B_NAME:-B}" \
-		"$out_dir/vm.txt" >"$out_dir/ab.md" || rc=$?
+		${icount:+--icount "$icount"} "$out_dir/vm.txt" >"$out_dir/ab.md" || rc=$?
 	cat "$out_dir/ab.md"
 	log "bench: written to $out_dir/ab.md"
 	exit $rc

@@ -24,6 +24,6 @@ else
 	chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
 		TOP="$TOP" BUILD="$BUILD" HEADERS="$HEADERS" SECS="$SECS" REPS="$REPS" \
 		ONLY="$ONLY" RESULTS=$RESULTS KERNEL=$KERNEL \
-		AB_A="$AB_A" AB_B="$AB_B" AB_ARGS="$AB_ARGS" \
+		AB_A="$AB_A" AB_B="$AB_B" AB_ARGS="$AB_ARGS" FIO_ENGINE="$FIO_ENGINE" ICOUNT="$ICOUNT" \
 		/bin/bash "$TOP/bench/${GUEST:-guest.sh}"
 fi
