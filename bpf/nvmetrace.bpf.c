@@ -43,6 +43,14 @@ const volatile __s32 filter_opcode = -1;
 const volatile __s32 filter_opcode_qtype = -1;	/* 0 admin, 1 I/O, -1 any */
 const volatile bool filter_failed = false;
 const volatile __u64 filter_min_ns = 0;
+/* Whether any of the filters above known at submission (filter_on_setup)
+ * or at completion (filter_on_done) is set. The verifier knows a knob's
+ * value and drops the branches it rules out, but each knob tested still
+ * costs a load: without filters, one test each instead of one a filter
+ * (61 instructions of 1,307 a storm command with -a -H, BENCH_ICOUNT).
+ */
+const volatile bool filter_on_setup = false;
+const volatile bool filter_on_done = false;
 /* -H/-S: aggregate here instead of sending records; group by these. */
 const volatile bool hist_mode = false;
 const volatile __u8 hist_by = 0;
@@ -255,6 +263,8 @@ static __always_inline bool keep_submission(const struct nvmetrace_record *r)
 	__u8 opcode = r->sqe[0];
 	__u32 nsid;
 
+	if (!filter_on_setup)
+		return true;
 	if (filter_pid && r->pid != filter_pid)
 		return false;
 	if (filter_comm_on && !str_eq(r->comm, filter_comm, NVMETRACE_COMM_LEN))
@@ -283,6 +293,8 @@ static __always_inline bool keep_submission(const struct nvmetrace_record *r)
 /* Dynamic filters: known at completion. */
 static __always_inline bool keep_completion(const struct nvmetrace_record *r)
 {
+	if (!filter_on_done)
+		return true;
 	if (filter_failed && r->status == 0)
 		return false;
 	if (filter_min_ns && r->latency_ns < filter_min_ns)
@@ -436,7 +448,7 @@ struct hist_add {
 	__u64 lat;
 	__u64 bytes;
 	bool error;
-	bool keep;	/* passed the completion filters */
+	bool keep;	/* to be counted (histograms, past the completion filters) */
 };
 
 static __always_inline void hist_count(struct hist_val *v, const struct hist_add *a)
@@ -518,23 +530,33 @@ static __always_inline void aggregate(struct hist_add *a, bool table)
  */
 static __always_inline void complete_record(const struct nvmetrace_record *r, struct hist_add *a)
 {
-	a->keep = keep_completion(r);
+	bool keep = keep_completion(r);
+
+	a->keep = false;
 	if (!hist_mode) {
-		if (a->keep)
+		if (keep)
 			emit(r);
 		return;
 	}
-	if (!a->keep)
+	if (!keep)
 		return;
 	hist_key_init(&a->key, r, hist_by);
 	a->lat = r->latency_ns;
 	a->bytes = r->data_len;
 	a->error = r->status != 0;
+	a->keep = true;
 }
+
+/* *a is read from memory by the count, only where keep says so: without
+ * this, the compiler may carry its fields in registers past the entry's
+ * release on every path, unset on those that did not fill them, and the
+ * verifier refuses the program ("R5 !read_ok").
+ */
+#define hist_add_in_memory(a)	asm volatile("" : : "r"(a) : "memory")
 
 static __always_inline void complete_count(struct hist_add *a, bool table)
 {
-	if (hist_mode && a->keep)
+	if (a->keep)
 		aggregate(a, table);
 }
 
@@ -713,6 +735,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
 	complete_record(r, &add);
+	hist_add_in_memory(&add);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_calls, &tid))
@@ -893,7 +916,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	/* Histograms read the queue only when grouped or filtered by it,
 	 * and never the tag; the controller, see HIST_CTRL_*.
 	 */
-	bool qid = !hist_mode || (hist_by & HIST_BY_QID) || filter_qid >= 0;
+	bool qid = !hist_mode || (hist_by & HIST_BY_QID) || (filter_on_setup && filter_qid >= 0);
 
 	/* nvme_req_qid(): I/O queues carry the namespace in queuedata. */
 	if (queuedata) {
@@ -915,7 +938,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	else if (bpf_core_field_exists(req->rq_disk))
 		disk = btf ? req->rq_disk : BPF_CORE_READ(req, rq_disk);
 	/* Histograms not grouped or filtered by disk skip its name. */
-	if (disk && (!hist_mode || (hist_by & HIST_BY_DISK) || filter_disk_on))
+	if (disk && (!hist_mode || (hist_by & HIST_BY_DISK) || (filter_on_setup && filter_disk_on)))
 		disk_name(r, disk, btf);
 	r->ctrl = -1;
 	if (bpf_core_type_exists(struct nvme_request) && ctrl_when != HIST_CTRL_NEVER) {
@@ -999,7 +1022,8 @@ static __always_inline bool setup_record(struct request *req, const void *cmd, b
 		__builtin_memcpy(r->comm, who->comm, sizeof(r->comm));
 		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
 			__sync_fetch_and_add(&submitters_live, -1);
-	} else if (!hist_mode || (hist_by & HIST_BY_COMM) || filter_pid || filter_comm_on) {
+	} else if (!hist_mode || (hist_by & HIST_BY_COMM) ||
+		   (filter_on_setup && (filter_pid || filter_comm_on))) {
 		/* Histograms without a process dimension skip it. */
 		set_current(r, 0, btf);
 	}
@@ -1097,8 +1121,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	if (!r && hashed_inflight)
 		r = bpf_map_lookup_elem(&nvmetrace_inflight, &key);
 	if (!r) {
-		if (!second && !filter_pid && !filter_comm_on && filter_ctrl < 0 &&
-		    !filter_disk_on && filter_qid < 0 && filter_opcode < 0 && filter_nsid < 0)
+		if (!second && !filter_on_setup)
 			__sync_fetch_and_add(&unpaired_completions, 1);
 		return;
 	}
@@ -1152,6 +1175,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
 	complete_record(r, &add);
+	hist_add_in_memory(&add);
 	if (p)
 		pair_free(p);
 	else if (!bpf_map_delete_elem(&nvmetrace_inflight, &key))

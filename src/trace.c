@@ -294,6 +294,9 @@ static void configure(struct session *s, bool pairs, bool plain)
 	ro->filter_opcode_qtype = f->opcode_qtype;
 	ro->filter_failed = f->failed;
 	ro->filter_min_ns = f->min_ns;
+	ro->filter_on_setup = f->pid || f->comm || f->ctrl >= 0 || f->disk || f->nsid >= 0 ||
+			      f->qid >= 0 || f->opcode >= 0;
+	ro->filter_on_done = f->failed || f->min_ns;
 	if (env.all) {
 		/* block_rq_insert(q, rq) lost q in Linux 5.11 (commit a54895fa057c). */
 		n = kernel_tp_nargs("block_rq_insert", NULL);
