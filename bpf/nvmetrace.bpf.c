@@ -335,9 +335,10 @@ static __always_inline void set_current(struct nvmetrace_record *r, __u64 id, bo
  * bpf_probe_read_kernel(). Histograms need only the first 8 bytes (opcode,
  * command id, nsid): the rest stays 0.
  */
-static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd, bool btf)
+static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd, bool btf,
+				     bool hist)
 {
-	__u32 len = hist_mode ? 8 : sizeof(r->sqe);
+	__u32 len = hist ? 8 : sizeof(r->sqe);
 
 	if (!btf) {
 		/* On failure the helper zero-fills the destination. */
@@ -350,7 +351,7 @@ static __always_inline void read_sqe(struct nvmetrace_record *r, const void *cmd
 		r->flags |= NVMETRACE_F_SQE_FAULT;
 		return;
 	}
-	if (hist_mode)
+	if (hist)
 		read_sqe_head_btf(r->sqe, cmd);
 	else
 		read_sqe_btf(r->sqe, cmd);
@@ -531,12 +532,13 @@ static __always_inline void aggregate(struct hist_add *a, bool table)
  * verifier walks it fewer times (the paths here differ in which map the
  * entry is in): 4,600 instructions instead of 5,000 on 6.1.
  */
-static __always_inline void complete_record(const struct nvmetrace_record *r, struct hist_add *a)
+static __always_inline void complete_record(const struct nvmetrace_record *r, struct hist_add *a,
+					    bool hist)
 {
 	bool keep = keep_completion(r);
 
 	a->keep = false;
-	if (!hist_mode) {
+	if (!hist) {
 		if (keep)
 			emit(r);
 		return;
@@ -680,7 +682,7 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 	 * which cost a fifth of a second of start-up under emulation, for
 	 * one helper call a passthrough command.
 	 */
-	read_sqe(r, cmd, false);
+	read_sqe(r, cmd, false, hist_mode);
 	/* The admin queue has no queuedata; a namespace's queue has the
 	 * namespace, and (Linux 5.15+) its disk.
 	 */
@@ -737,7 +739,7 @@ static __always_inline void user_cmd_return(long ret, bool pairs)
 	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	r->status = (__s32)ret;
 	r->flags |= NVMETRACE_F_COMPLETED;
-	complete_record(r, &add);
+	complete_record(r, &add, hist_mode);
 	hist_add_in_memory(&add);
 	if (p)
 		pair_free(p);
@@ -910,7 +912,7 @@ static __always_inline void ctrl_at_completion(struct nvmetrace_record *r, struc
  * them fault-safe loads) instead of a bpf_probe_read_kernel() call each.
  */
 static __always_inline void request_where(struct request *req, struct nvmetrace_record *r,
-					  bool btf)
+					  bool btf, bool hist)
 {
 	struct request_queue *q = btf ? req->q : BPF_CORE_READ(req, q);
 	struct gendisk *disk = NULL;
@@ -919,7 +921,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	/* Histograms read the queue only when grouped or filtered by it,
 	 * and never the tag; the controller, see HIST_CTRL_*.
 	 */
-	bool qid = !hist_mode || (hist_by & HIST_BY_QID) || (filter_on_setup && filter_qid >= 0);
+	bool qid = !hist || (hist_by & HIST_BY_QID) || (filter_on_setup && filter_qid >= 0);
 
 	/* nvme_req_qid(): I/O queues carry the namespace in queuedata. */
 	if (queuedata) {
@@ -933,7 +935,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	r->flags |= NVMETRACE_F_QTYPE;
 	if (qid)
 		r->flags |= NVMETRACE_F_QID;
-	if (!hist_mode)
+	if (!hist)
 		r->tag = btf ? req->tag : BPF_CORE_READ(req, tag);
 	r->data_len = btf ? req->__data_len : BPF_CORE_READ(req, __data_len);
 	if (bpf_core_field_exists(q->disk))
@@ -941,7 +943,7 @@ static __always_inline void request_where(struct request *req, struct nvmetrace_
 	else if (bpf_core_field_exists(req->rq_disk))
 		disk = btf ? req->rq_disk : BPF_CORE_READ(req, rq_disk);
 	/* Histograms not grouped or filtered by disk skip its name. */
-	if (disk && (!hist_mode || (hist_by & HIST_BY_DISK) || (filter_on_setup && filter_disk_on)))
+	if (disk && (!hist || (hist_by & HIST_BY_DISK) || (filter_on_setup && filter_disk_on)))
 		disk_name(r, disk, btf);
 	r->ctrl = -1;
 	if (bpf_core_type_exists(struct nvme_request) && ctrl_when != HIST_CTRL_NEVER) {
@@ -1009,7 +1011,7 @@ static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
  */
 static __always_inline bool setup_record(struct request *req, const void *cmd, bool btf,
 					 struct nvmetrace_pair *p, struct nvmetrace_record *r,
-					 __u64 now, __u64 id)
+					 __u64 now, __u64 id, bool hist)
 {
 	struct submitter *who = NULL;
 	__u64 key = (__u64)req;
@@ -1025,17 +1027,17 @@ static __always_inline bool setup_record(struct request *req, const void *cmd, b
 		__builtin_memcpy(r->comm, who->comm, sizeof(r->comm));
 		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
 			__sync_fetch_and_add(&submitters_live, -1);
-	} else if (!hist_mode || (hist_by & HIST_BY_COMM) ||
+	} else if (!hist || (hist_by & HIST_BY_COMM) ||
 		   (filter_on_setup && (filter_pid || filter_comm_on))) {
 		/* Histograms without a process dimension skip it. */
 		set_current(r, 0, btf);
 	}
-	read_sqe(r, cmd, btf);
+	read_sqe(r, cmd, btf, hist);
 	/* Until completion, result holds where the SQE is (see on_complete). */
 	r->result = (__u64)cmd;
 	if (!bpf_core_type_exists(struct nvme_request) && !seen_genctr)
 		detect_genctr(req, r);
-	request_where(req, r, btf);
+	request_where(req, r, btf, hist);
 	if (!keep_submission(r)) {
 		if (p)
 			pair_free(p);
@@ -1076,7 +1078,7 @@ static __always_inline struct nvmetrace_pair *setup_claim(__u64 id, __u64 now)
  * hash map. Returns whether the command is kept until its completion.
  */
 static __always_inline bool on_setup(struct request *req, const void *cmd, bool btf,
-				     bool pairs, __u32 slot)
+				     bool pairs, __u32 slot, bool hist)
 {
 	struct nvmetrace_pair *p = NULL;
 	struct nvmetrace_record *r;
@@ -1096,10 +1098,10 @@ static __always_inline bool on_setup(struct request *req, const void *cmd, bool 
 	r = p ? &p->rec : scratch(slot);
 	if (!r)
 		return false;
-	return setup_record(req, cmd, btf, p, r, now, id);
+	return setup_record(req, cmd, btf, p, r, now, id, hist);
 }
 
-static __always_inline void on_complete(struct request *req, bool second, bool pairs)
+static __always_inline void on_complete(struct request *req, bool second, bool pairs, bool hist)
 {
 	struct nvme_request *nr;
 	struct nvmetrace_record *r = NULL;
@@ -1144,7 +1146,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	 * the stack and the pointer may be stale. Histograms do not show
 	 * them: no read.
 	 */
-	if (!hist_mode && head[0] && head[0] == r->result &&
+	if (!hist && head[0] && head[0] == r->result &&
 	    !bpf_probe_read_kernel(&r->sqe[16], 24, (void *)head[0] + 16))
 		r->flags |= NVMETRACE_F_PTRS;
 	if (bpf_core_type_exists(struct nvme_request)) {
@@ -1177,7 +1179,7 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	r->flags |= NVMETRACE_F_COMPLETED;
 	if (r->nvme_flags & NVME_REQ_USERCMD)
 		r->flags |= NVMETRACE_F_PASSTHRU;
-	complete_record(r, &add);
+	complete_record(r, &add, hist);
 	hist_add_in_memory(&add);
 	if (p)
 		pair_free(p);
@@ -1251,7 +1253,7 @@ static __always_inline __u64 setup_mark(struct request *req, const void *cmd, bo
  * as not traced. A table entry is the setup's own and needs no depth.
  */
 static __always_inline void setup_first(struct request *req, const void *cmd, bool btf,
-					bool pairs)
+					bool pairs, bool hist)
 {
 	struct nvmetrace_pair *p = NULL;
 	struct nvmetrace_record *r;
@@ -1294,7 +1296,7 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 		c->depth = depth + 1;
 		r = scratch(SCRATCH_SETUP + (__u32)depth);
 	}
-	kept = r && setup_record(req, cmd, btf, p, r, now, id);
+	kept = r && setup_record(req, cmd, btf, p, r, now, id, hist);
 	if (c) {
 		c->depth = depth;
 	} else if (!kept) {
@@ -1315,7 +1317,7 @@ static __always_inline bool kept_in_table(struct request *req, __u16 cid)
 }
 
 static __always_inline void setup_second(struct request *req, const void *cmd, bool btf,
-					 bool pairs)
+					 bool pairs, bool hist)
 {
 	struct nvmetrace_record *r;
 	struct setup_cpu *c;
@@ -1347,22 +1349,8 @@ static __always_inline void setup_second(struct request *req, const void *cmd, b
 		if (r && *(__u16 *)&r->sqe[2] == cid)
 			return;
 	}
-	if (on_setup(req, cmd, btf, pairs, SCRATCH_SETUP2))
+	if (on_setup(req, cmd, btf, pairs, SCRATCH_SETUP2, hist))
 		__sync_fetch_and_add(&covered_setups, 1);
-}
-
-SEC("tp_btf/nvme_setup_cmd")
-int BPF_PROG(nvmetrace_tp_setup, struct request *req, void *cmd)
-{
-	setup_first(req, cmd, true, true);
-	return 0;
-}
-
-SEC("tp_btf/nvme_setup_cmd")
-int BPF_PROG(nvmetrace_tp_setup2, struct request *req, void *cmd)
-{
-	setup_second(req, cmd, true, true);
-	return 0;
 }
 
 /* Since Linux 6.1 (commit 05b24ff9b2cf, also in older stable kernels) the
@@ -1384,22 +1372,22 @@ int BPF_PROG(nvmetrace_tp_setup2, struct request *req, void *cmd)
  *   lookup.
  * User space reports first-program misses that it did not cover as lost.
  */
-static __always_inline void done_first(struct request *req, bool pairs)
+static __always_inline void done_first(struct request *req, bool pairs, bool hist)
 {
 	__u64 *depth;
 
 	if (pairs) {
-		on_complete(req, false, true);
+		on_complete(req, false, true, hist);
 		return;
 	}
 	depth = depth_enter();
 	if (!depth)
 		return;
-	on_complete(req, false, false);
+	on_complete(req, false, false, hist);
 	depth_leave(depth);
 }
 
-static __always_inline void done_second(struct request *req, bool pairs)
+static __always_inline void done_second(struct request *req, bool pairs, bool hist)
 {
 	__u32 zero = 0;
 	__u64 *depth;
@@ -1409,50 +1397,67 @@ static __always_inline void done_second(struct request *req, bool pairs)
 		if (!depth || !*depth)
 			return;
 	}
-	on_complete(req, true, pairs);
+	on_complete(req, true, pairs, hist);
 }
 
-SEC("tp_btf/nvme_complete_rq")
-int BPF_PROG(nvmetrace_tp_done, struct request *req)
-{
-	done_first(req, true);
-	return 0;
+/* -a's programs, each in two builds: for records (nvmetrace_tp_*: tp_btf,
+ * nvmetrace_rt_*: raw_tp) and for histograms and the summary
+ * (nvmetrace_tph_*, nvmetrace_rth_*), hist a constant in each, so that
+ * neither carries the other's code nor tests the mode (hist_mode, a knob,
+ * remains for the passthrough programs). User space loads one set.
+ */
+#define A_PROGS(tp, rt, hist)							\
+SEC("tp_btf/nvme_setup_cmd")							\
+int BPF_PROG(tp##_setup, struct request *req, void *cmd)			\
+{										\
+	setup_first(req, cmd, true, true, hist);				\
+	return 0;								\
+}										\
+SEC("tp_btf/nvme_setup_cmd")							\
+int BPF_PROG(tp##_setup2, struct request *req, void *cmd)			\
+{										\
+	setup_second(req, cmd, true, true, hist);				\
+	return 0;								\
+}										\
+SEC("tp_btf/nvme_complete_rq")							\
+int BPF_PROG(tp##_done, struct request *req)					\
+{										\
+	done_first(req, true, hist);						\
+	return 0;								\
+}										\
+SEC("tp_btf/nvme_complete_rq")							\
+int BPF_PROG(tp##_done2, struct request *req)					\
+{										\
+	done_second(req, true, hist);						\
+	return 0;								\
+}										\
+SEC("raw_tp/nvme_setup_cmd")							\
+int BPF_PROG(rt##_setup, struct request *req, void *cmd)			\
+{										\
+	setup_first(req, cmd, false, false, hist);				\
+	return 0;								\
+}										\
+SEC("raw_tp/nvme_setup_cmd")							\
+int BPF_PROG(rt##_setup2, struct request *req, void *cmd)			\
+{										\
+	setup_second(req, cmd, false, false, hist);				\
+	return 0;								\
+}										\
+SEC("raw_tp/nvme_complete_rq")							\
+int BPF_PROG(rt##_done, struct request *req)					\
+{										\
+	done_first(req, false, hist);						\
+	return 0;								\
+}										\
+SEC("raw_tp/nvme_complete_rq")							\
+int BPF_PROG(rt##_done2, struct request *req)					\
+{										\
+	done_second(req, false, hist);						\
+	return 0;								\
 }
 
-SEC("tp_btf/nvme_complete_rq")
-int BPF_PROG(nvmetrace_tp_done2, struct request *req)
-{
-	done_second(req, true);
-	return 0;
-}
-
-SEC("raw_tp/nvme_setup_cmd")
-int BPF_PROG(nvmetrace_rt_setup, struct request *req, void *cmd)
-{
-	setup_first(req, cmd, false, false);
-	return 0;
-}
-
-SEC("raw_tp/nvme_setup_cmd")
-int BPF_PROG(nvmetrace_rt_setup2, struct request *req, void *cmd)
-{
-	setup_second(req, cmd, false, false);
-	return 0;
-}
-
-SEC("raw_tp/nvme_complete_rq")
-int BPF_PROG(nvmetrace_rt_done, struct request *req)
-{
-	done_first(req, false);
-	return 0;
-}
-
-SEC("raw_tp/nvme_complete_rq")
-int BPF_PROG(nvmetrace_rt_done2, struct request *req)
-{
-	done_second(req, false);
-	return 0;
-}
+A_PROGS(nvmetrace_tp, nvmetrace_rt, false)
+A_PROGS(nvmetrace_tph, nvmetrace_rth, true)
 
 /* block:block_rq_insert: (struct request *rq), or before Linux 5.11
  * (struct request_queue *q, struct request *rq). Raw arguments either way.

@@ -83,11 +83,23 @@ static bool method_pairs(enum attach_mode m)
 	return m == ATTACH_TP_BTF || m == ATTACH_FENTRY || (m == ATTACH_KPROBE && have_atomics);
 }
 
+/* -a's programs are built twice (see the BPF side): for records, and for
+ * histograms and the summary, each without the other's code.
+ */
+#define A_PROG(skel, tp, hist, name)							\
+	((hist) ? (skel)->progs.nvmetrace_##tp##h_##name : (skel)->progs.nvmetrace_##tp##_##name)
+#define A_LINK(skel, tp, hist, name)							\
+	((hist) ? &(skel)->links.nvmetrace_##tp##h_##name : &(skel)->links.nvmetrace_##tp##_##name)
+#define A_SET(i, skel, tp, hist, name)							\
+	(progs[i] = A_PROG(skel, tp, hist, name), links[i] = A_LINK(skel, tp, hist, name))
+
 /* The programs each method attaches, in attach order. */
 #define MAX_PROGS	5
 static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 			struct bpf_program **progs, struct bpf_link ***links)
 {
+	bool hist = env.hist || env.summary;
+
 	switch (m) {
 	case ATTACH_FENTRY:
 		progs[0] = skel->progs.nvmetrace_fe;	links[0] = &skel->links.nvmetrace_fe;
@@ -106,18 +118,18 @@ static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 		/* Completion first: a setup seen must find its completion hook;
 		 * each second program right after its first (see the BPF side).
 		 */
-		progs[0] = skel->progs.nvmetrace_tp_done;	links[0] = &skel->links.nvmetrace_tp_done;
-		progs[1] = skel->progs.nvmetrace_tp_done2;	links[1] = &skel->links.nvmetrace_tp_done2;
+		A_SET(0, skel, tp, hist, done);
+		A_SET(1, skel, tp, hist, done2);
 		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
-		progs[3] = skel->progs.nvmetrace_tp_setup;	links[3] = &skel->links.nvmetrace_tp_setup;
-		progs[4] = skel->progs.nvmetrace_tp_setup2;	links[4] = &skel->links.nvmetrace_tp_setup2;
+		A_SET(3, skel, tp, hist, setup);
+		A_SET(4, skel, tp, hist, setup2);
 		return 5;
 	case ATTACH_RAW_TP:
-		progs[0] = skel->progs.nvmetrace_rt_done;	links[0] = &skel->links.nvmetrace_rt_done;
-		progs[1] = skel->progs.nvmetrace_rt_done2;	links[1] = &skel->links.nvmetrace_rt_done2;
+		A_SET(0, skel, rt, hist, done);
+		A_SET(1, skel, rt, hist, done2);
 		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
-		progs[3] = skel->progs.nvmetrace_rt_setup;	links[3] = &skel->links.nvmetrace_rt_setup;
-		progs[4] = skel->progs.nvmetrace_rt_setup2;	links[4] = &skel->links.nvmetrace_rt_setup2;
+		A_SET(3, skel, rt, hist, setup);
+		A_SET(4, skel, rt, hist, setup2);
 		return 5;
 	case ATTACH_AUTO:
 		break;
@@ -149,8 +161,9 @@ static void report_misses(const struct session *s)
 
 	/* Setups the first program left on purpose count as skipped. */
 	tested = skel->bss->test_skipped_setups;
-	setup = prog_misses(skel->progs.nvmetrace_tp_setup) +
-		prog_misses(skel->progs.nvmetrace_rt_setup) + tested;
+	setup = prog_misses(skel->progs.nvmetrace_tp_setup) + prog_misses(skel->progs.nvmetrace_tph_setup) +
+		prog_misses(skel->progs.nvmetrace_rt_setup) + prog_misses(skel->progs.nvmetrace_rth_setup) +
+		tested;
 	/* Nested too deep where the kernel does not skip: not covered. */
 	nested = skel->bss->nested_setups;
 	covered_setups = skel->bss->covered_setups;
@@ -158,8 +171,8 @@ static void report_misses(const struct session *s)
 	 * the first one kept (the hash map full): never below 0.
 	 */
 	setup = (setup > covered_setups ? setup - covered_setups : 0) + nested;
-	done = prog_misses(skel->progs.nvmetrace_tp_done) +
-	       prog_misses(skel->progs.nvmetrace_rt_done);
+	done = prog_misses(skel->progs.nvmetrace_tp_done) + prog_misses(skel->progs.nvmetrace_tph_done) +
+	       prog_misses(skel->progs.nvmetrace_rt_done) + prog_misses(skel->progs.nvmetrace_rth_done);
 	covered = skel->bss->covered_completions;
 	/* Where nested runs are not skipped (kernels without commit
 	 * 05b24ff9b2cf) the second program also sees the first one's depth:
