@@ -1075,7 +1075,8 @@ static __always_inline struct nvmetrace_pair *setup_claim(__u64 id, __u64 now)
 /* A setup, start to end. pairs (a constant): use the pairing table
  * (tp_btf programs only: raw_tp is the fallback for kernels whose verifier
  * predates BPF atomics), else the scratch record slot (SCRATCH_*) and the
- * hash map. Returns whether the command is kept until its completion.
+ * hash map. hist (a constant, see A_PROGS): for a histogram, not a record.
+ * Returns whether the command is kept until its completion.
  */
 static __always_inline bool on_setup(struct request *req, const void *cmd, bool btf,
 				     bool pairs, __u32 slot, bool hist)
