@@ -1218,11 +1218,12 @@ static __always_inline void on_insert(struct request *req)
  * - with the pairing table, the common case: the first program kept the
  *   command in its table entry, where the second finds it ready, with this
  *   command id (a few loads, no helper call);
- * - else the first program notes the setup in a per-CPU word (the request,
- *   and with the table its command id): always without the table (raw_tp),
- *   before anything else; with it, only when the command is not left ready
- *   in the table (the entry is held by another, or the filters left the
- *   command out). The second finds it there and clears it;
+ * - else the first program notes the setup in a per-CPU word (the request
+ *   and its command id): always without the table (raw_tp), at its end,
+ *   with the command id its record read; with the table, only when the
+ *   command is not left ready in the table (the entry is held by another,
+ *   or the filters left the command out). The second finds it there and
+ *   clears it;
  * - else the first was skipped for this setup, or a setup on the same CPU
  *   came between the two programs (preemption) and noted its own. Then, if
  *   the hash map holds the command with this command id, the first took
@@ -1231,20 +1232,20 @@ static __always_inline void on_insert(struct request *req)
  * Kept commands the second took are counted (covered_setups); user space
  * reports the skips they leave uncovered.
  */
-static __always_inline __u64 setup_mark(struct request *req, const void *cmd, bool pairs)
+static __always_inline __u64 setup_mark(struct request *req, __u16 cid, bool pairs)
 {
-	__u64 cid = 0;
-
-	if (!pairs)
-		return (__u64)req;
 	/* The command id: a note left by a setup of the same request
 	 * whose second program was skipped does not pass for a later one's
 	 * (its generation counter differs). The id differs from another
 	 * request's in far more than its top 16 bits.
 	 */
-	if (cmd)
-		cid = ((const struct nvme_command *)cmd)->common.command_id;
-	return req_id(req) ^ cid << 48;
+	return (pairs ? req_id(req) : (__u64)req) ^ (__u64)cid << 48;
+}
+
+/* The command id of a tp_btf setup's SQE (0 if the verifier's NULL). */
+static __always_inline __u16 btf_cid(const void *cmd)
+{
+	return cmd ? ((const struct nvme_command *)cmd)->common.command_id : 0;
 }
 
 /* Kernels without the recursion check (before 6.1, unless backported)
@@ -1261,6 +1262,7 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 	struct setup_cpu *c = NULL;
 	__u64 now, id = 0, depth = 0;
 	__u32 zero = 0;
+	__u16 cid = 0;
 	bool kept;
 
 	if (!req)
@@ -1273,7 +1275,6 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 		c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
 		if (!c)
 			return;
-		c->seen = setup_mark(req, cmd, pairs);
 	}
 	now = bpf_ktime_get_ns();
 	if (pairs) {
@@ -1287,10 +1288,13 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 			c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
 			if (!c)
 				return;
-			c->seen = setup_mark(req, cmd, pairs);
+			c->seen = setup_mark(req, btf_cid(cmd), pairs);
 		}
 		depth = c->depth;
 		if (depth >= SETUP_DEPTH) {
+			if (!pairs)
+				bpf_probe_read_kernel(&cid, sizeof(cid), cmd + 2);
+			c->seen = setup_mark(req, pairs ? btf_cid(cmd) : cid, pairs);
 			__sync_fetch_and_add(&nested_setups, 1);
 			return;
 		}
@@ -1300,11 +1304,16 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 	kept = r && setup_record(req, cmd, btf, p, r, now, id, hist);
 	if (c) {
 		c->depth = depth;
+		/* raw_tp: the note, with the command id the record read, comes
+		 * last, after any setup that interrupted this one noted its own.
+		 */
+		if (!pairs && r)
+			c->seen = setup_mark(req, *(__u16 *)&r->sqe[2], pairs);
 	} else if (!kept) {
 		/* Left out by the filters: say so to the second program. */
 		c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
 		if (c)
-			c->seen = setup_mark(req, cmd, pairs);
+			c->seen = setup_mark(req, btf_cid(cmd), pairs);
 	}
 }
 
@@ -1341,7 +1350,7 @@ static __always_inline void setup_second(struct request *req, const void *cmd, b
 	c = bpf_map_lookup_elem(&nvmetrace_setup_cpu, &zero);
 	if (!c)
 		return;
-	if (c->seen == setup_mark(req, cmd, pairs)) {
+	if (c->seen == setup_mark(req, cid, pairs)) {
 		c->seen = 0;
 		return;
 	}
