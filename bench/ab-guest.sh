@@ -38,7 +38,7 @@ prog_ids() {
 cost() {
 	awk -v ids=" $1 " 'FNR == NR { rt[$1] = $4; rc[$1] = $5; next }
 		index(ids, " " $1 " ") { ns += $4 - rt[$1]; n += $5 - rc[$1] }
-		END { printf "%d %d\n", ns, n }' "$2" "$3"
+		END { printf "%.0f %.0f\n", ns, n }' "$2" "$3"
 }
 
 # start BUILD: start nvmetrace BUILD (A or B) and wait until it is

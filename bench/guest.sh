@@ -143,7 +143,7 @@ cost_lines() {
 	awk -v c="$c" -v rep="$rep" -v wl="$wl" -v n="$n" '
 		FNR == NR { rt[$1] = $4; rc[$1] = $5; next }
 		{ d = $5 - rc[$1]; if (d <= 0) next
-		  printf "COST config=%s rep=%s workload=%s prog=%s type=%s runs=%d ns=%d commands=%d\n",
+		  printf "COST config=%s rep=%s workload=%s prog=%s type=%s runs=%.0f ns=%.0f commands=%.0f\n",
 			c, rep, wl, $3, $2, d, $4 - rt[$1], n }' "$before" "$after" |
 	while read -r line; do out "$line"; done
 }
@@ -254,12 +254,82 @@ rate_run() {
 		while read -r l; do out "NOTE config=$c rep=$rep $l"; done
 }
 
+# --- instruction counts (BENCH_ICOUNT) ----------------------------------------------
+# Under QEMU's -icount (shift 0, sleep off) the guest's clock advances 1 ns
+# for each instruction the vCPU runs, and jumps over the time it is halted.
+# busy_ns: the clock less the idle and iowait time (/proc/timer_list's, kept
+# to the nanosecond by the idle loop): the instructions run so far, all of
+# them, the kernel's, the workload's and the tracer's, interrupts included.
+busy_ns() {
+	awk '/^now at / { now = $3 }
+	     /^ *\.(idle|iowait)_sleeptime/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) idle += $i }
+	     END { printf "%.0f\n", now - idle }' /proc/timer_list
+}
+
+# block_run COUNT -> I/Os done: COUNT 4 KiB O_DIRECT reads, one at a time
+# (fio completes no I/O under icount; dd's reads do).
+block_run() {
+	dd if="$NS" of=/dev/null bs=4k count="$1" iflag=direct 2>&1 |
+		sed -n 's/^\([0-9]*\)+0 records in$/\1/p'
+}
+
+# icount_run CONFIG REP: the instructions an untraced storm command takes,
+# then a traced one (with the tracer's own process), and the same for a
+# block read; then, with kernel.bpf_stats_enabled, its programs' share.
+icount_run() {
+	local c=$1 rep=$2 b0 b1 n o=/dev/null t0
+	b0=$(busy_ns); set -- $(storm "$SECS"); b1=$(busy_ns)
+	out "ICOUNT config=$c rep=$rep workload=storm traced=0 busy_ns=$((b1 - b0)) commands=${1:-0}"
+	b0=$(busy_ns); n=$(block_run "$IC_READS"); b1=$(busy_ns)
+	out "ICOUNT config=$c rep=$rep workload=block traced=0 busy_ns=$((b1 - b0)) commands=${n:-0}"
+	[ "$c" != none ] || return
+	case $c in empty-*|floor-*) o=$W/$c.out ;; esac
+	t0=$EPOCHREALTIME
+	start_tool "$c" "$o" "$W/$c.err" || return
+	if ! wait_attached "$c" "$o" "$W/$c.err" "$t0" >/dev/null; then
+		out "ERROR config=$c: not tracing after 600 s: $(tail -n 3 "$W/$c.err" | tr '\n' ' ')"
+		stop_tool "$c"
+		return
+	fi
+	sleep 0.5
+	b0=$(busy_ns); set -- $(storm "$SECS"); b1=$(busy_ns)
+	out "ICOUNT config=$c rep=$rep workload=storm traced=1 busy_ns=$((b1 - b0)) commands=${1:-0}"
+	b0=$(busy_ns); n=$(block_run "$IC_READS"); b1=$(busy_ns)
+	out "ICOUNT config=$c rep=$rep workload=block traced=1 busy_ns=$((b1 - b0)) commands=${n:-0}"
+	if is_bpf "$c"; then
+		stats 1
+		progs >"$W/s0"
+		set -- $(storm "$SECS")
+		progs >"$W/s1"
+		n=$(block_run "$IC_READS")
+		progs >"$W/s2"
+		stats 0
+		cost_lines "$c" "$rep" storm "$W/s0" "$W/s1" "${1:-0}"
+		cost_lines "$c" "$rep" block "$W/s1" "$W/s2" "${n:-0}"
+	fi
+	stop_tool "$c"
+}
+
 wanted() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # --- main ---------------------------------------------------------------------------
 stats 1 || out "ERROR cannot enable kernel.bpf_stats_enabled"
 stats 0
 [ -x "$NT" ] && [ -x "$STORM" ] && [ -x "$EMPTY" ] || { out "ERROR missing $NT, $STORM or $EMPTY"; exit 0; }
+if [ -n "${ICOUNT:-}" ]; then
+	IC_READS=${IC_READS:-20000}
+	out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS reps=$REPS icount_shift=$ICOUNT reads=$IC_READS"
+	storm 2 >/dev/null
+	block_run 2000 >/dev/null
+	for rep in $(seq "$REPS"); do
+		for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs \
+			 empty-a floor-hist; do
+			wanted "$c" && icount_run "$c" "$rep"
+		done
+	done
+	out "DONE"
+	exit 0
+fi
 if [ -z "$(fio_run 1)" ]; then
 	FIO_ENGINE=libaio
 fi
