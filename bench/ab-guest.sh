@@ -13,7 +13,7 @@
 #      them: the workloads), AB_A AB_B (the two nvmetrace binaries), AB_ARGS
 #      (their options, default -a), SECS (seconds per workload run), REPS
 #      (rounds), RESULTS, KERNEL, ICOUNT (QEMU's -icount shift, if set:
-#      the storm only).
+#      the block I/O is dd's reads, one at a time).
 set -u
 ICOUNT=${ICOUNT:-}
 
@@ -73,7 +73,7 @@ stop() {
 # round N ORDER (AB or BA): both attached in ORDER, then the storm and the
 # block I/O with the statistics on.
 round() {
-	local n=$1 order=$2 ids_a ids_b ids issued iops c
+	local n=$1 order=$2 ids_a ids_b ids issued iops reads c
 	PID_A= PID_B=
 	if ! start "${order:0:1}" || ! start "${order:1:1}"; then
 		out "ERROR round $n $order: not attached: $(tail -n 2 "$W/A.err" "$W/B.err" | tr '\n' ' ')"
@@ -92,7 +92,11 @@ round() {
 	set -- $(storm "$SECS")
 	issued=${1:-0}
 	progs >"$W/s1"
-	[ -n "$ICOUNT" ] || iops=$(fio_run "$SECS")
+	if [ -n "$ICOUNT" ]; then
+		reads=$(dd_reads "$IC_READS")
+	else
+		iops=$(fio_run "$SECS")
+	fi
 	progs >"$W/s2"
 	stats 0
 	stop "$PID_A" "$PID_B"
@@ -100,9 +104,12 @@ round() {
 		[ $c = A ] && ids=$ids_a || ids=$ids_b
 		set -- $(cost "$ids" "$W/s0" "$W/s1")
 		out "AB round=$n order=$order build=$c workload=storm ns=$1 runs=$2 commands=$issued"
-		[ -z "$ICOUNT" ] || continue
 		set -- $(cost "$ids" "$W/s1" "$W/s2")
-		out "AB round=$n order=$order build=$c workload=fio ns=$1 runs=$2 commands=$(awk -v i="${iops:-0}" -v s="$SECS" 'BEGIN { printf "%d", i * s }')"
+		if [ -n "$ICOUNT" ]; then
+			out "AB round=$n order=$order build=$c workload=fio ns=$1 runs=$2 commands=${reads:-0}"
+		else
+			out "AB round=$n order=$order build=$c workload=fio ns=$1 runs=$2 commands=$(awk -v i="${iops:-0}" -v s="$SECS" 'BEGIN { printf "%.0f", i * s }')"
+		fi
 	done
 }
 
@@ -111,8 +118,9 @@ stats 1 || out "ERROR cannot enable kernel.bpf_stats_enabled"
 stats 0
 [ -x "$AB_A" ] && [ -x "$AB_B" ] && [ -x "$STORM" ] || { out "ERROR missing $AB_A, $AB_B or $STORM"; out DONE; exit 0; }
 if [ -n "$ICOUNT" ]; then
-	# Under icount fio completes no I/O (see bench/run.sh): storm only.
-	out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS rounds=$REPS icount_shift=$ICOUNT args=$AB_ARGS"
+	# Under icount fio completes no I/O (see bench/run.sh): dd's reads.
+	IC_READS=${IC_READS:-10000}
+	out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS rounds=$REPS icount_shift=$ICOUNT reads=$IC_READS args=$AB_ARGS"
 else
 	if [ -z "$(fio_run 1)" ]; then
 		FIO_ENGINE=libaio
@@ -121,7 +129,7 @@ else
 fi
 # Warm the page cache and both builds (the first run of each reads them over 9p).
 storm 2 >/dev/null
-[ -n "$ICOUNT" ] || fio_run 2 >/dev/null
+if [ -n "$ICOUNT" ]; then dd_reads 1000 >/dev/null; else fio_run 2 >/dev/null; fi
 "$AB_A" --version >/dev/null
 "$AB_B" --version >/dev/null
 for n in $(seq "$REPS"); do

@@ -52,6 +52,13 @@ fio_run() {
 		2>/dev/null | awk -F';' 'NR == 1 { print $8 }'
 }
 
+# dd_reads COUNT -> reads done: COUNT 4 KiB O_DIRECT reads, one at a time
+# (the block I/O under -icount, where fio completes no I/O and dd's do).
+dd_reads() {
+	dd if="$NS" of=/dev/null bs=4k count="$1" iflag=direct 2>&1 |
+		sed -n 's/^\([0-9]*\)+0 records in$/\1/p'
+}
+
 # stats 0|1: kernel.bpf_stats_enabled (run_time_ns and run_cnt per program).
 stats() { echo "$1" >/proc/sys/kernel/bpf_stats_enabled; }
 

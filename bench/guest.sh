@@ -254,35 +254,53 @@ rate_run() {
 		while read -r l; do out "NOTE config=$c rep=$rep $l"; done
 }
 
-# --- instruction counts (BENCH_ICOUNT) ----------------------------------------------
+# --- instruction counts (make bench's second boot, BENCH_ICOUNT) ----------------------
 # Under QEMU's -icount (shift 0, sleep off) the guest's clock advances 1 ns
-# for each instruction the vCPU runs, and jumps over the time it is halted.
-# busy_ns: the clock less the idle and iowait time (/proc/timer_list's, kept
-# to the nanosecond by the idle loop): the instructions run so far, all of
-# them, the kernel's, the workload's and the tracer's, interrupts included.
-busy_ns() {
+# for each instruction the vCPU runs (one vCPU) and jumps over the time it
+# is halted, so what the kernel counts in ns is a count of instructions:
+# each BPF program's run time (bpf_stats), each task's run time
+# (/proc/PID/task/*/schedstat), and the time the CPU was not idle.
+# busy: "BUSY CLOCK": the instructions run so far, all of them (the clock
+# of /proc/timer_list less the idle and iowait time it keeps to the ns),
+# and that clock.
+busy() {
 	awk '/^now at / { now = $3 }
 	     /^ *\.(idle|iowait)_sleeptime/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) idle += $i }
-	     END { printf "%.0f\n", now - idle }' /proc/timer_list
+	     END { printf "%.0f %.0f\n", now - idle, now }' /proc/timer_list
 }
 
-# block_run COUNT -> I/Os done: COUNT 4 KiB O_DIRECT reads, one at a time
-# (fio completes no I/O under icount; dd's reads do).
-block_run() {
-	dd if="$NS" of=/dev/null bs=4k count="$1" iflag=direct 2>&1 |
-		sed -n 's/^\([0-9]*\)+0 records in$/\1/p'
+# task_ns PID: the run time of every thread of PID, ns.
+task_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+
+# ic_work WORKLOAD COUNT: COUNT storm commands or COUNT dd reads; prints how
+# many were done.
+ic_work() {
+	case $1 in
+	storm)	"$STORM" -n "$2" -c 1 "$CTRL" | sed -n 's/^issued=\([0-9]*\) .*/\1/p' ;;
+	block)	dd_reads "$2" ;;
+	esac
 }
 
-# icount_run CONFIG REP: the instructions an untraced storm command takes,
-# then a traced one (with the tracer's own process), and the same for a
-# block read; then, with kernel.bpf_stats_enabled, its programs' share.
-icount_run() {
-	local c=$1 rep=$2 b0 b1 n o=/dev/null t0
-	b0=$(busy_ns); set -- $(storm "$SECS"); b1=$(busy_ns)
-	out "ICOUNT config=$c rep=$rep workload=storm traced=0 busy_ns=$((b1 - b0)) commands=${1:-0}"
-	b0=$(busy_ns); n=$(block_run "$IC_READS"); b1=$(busy_ns)
-	out "ICOUNT config=$c rep=$rep workload=block traced=0 busy_ns=$((b1 - b0)) commands=${n:-0}"
-	[ "$c" != none ] || return
+# ic_base REP: an untraced command's instructions, the whole system's: two
+# runs of each workload, of IC_COUNT and IC_COUNT/4 commands, and the
+# difference in busy over the difference in commands (what starting the
+# workload and reading the counters cost falls out).
+ic_base() {
+	local rep=$1 wl b0 b1 b2 b3 n1 n2
+	for wl in storm block; do
+		read -r b0 _ < <(busy); n1=$(ic_work $wl "$IC_COUNT"); read -r b1 _ < <(busy)
+		read -r b2 _ < <(busy); n2=$(ic_work $wl $((IC_COUNT / 4))); read -r b3 _ < <(busy)
+		out "IBASE rep=$rep workload=$wl long_busy=$((b1 - b0)) long_commands=${n1:-0} short_busy=$((b3 - b2)) short_commands=${n2:-0}"
+	done
+}
+
+# ic_tool CONFIG REP: the tool's BPF programs (bpf_stats) and its own
+# process (the reader) over IC_COUNT commands of each workload; first, the
+# reader idle for IC_IDLE seconds (its timers, which the report takes out
+# of the workloads' windows: the clock jumps over halts, by minutes over
+# the block reads, and the timers fire all the same).
+ic_tool() {
+	local c=$1 rep=$2 o=/dev/null t0 wl n r0 r1 k0 k1
 	case $c in empty-*|floor-*) o=$W/$c.out ;; esac
 	t0=$EPOCHREALTIME
 	start_tool "$c" "$o" "$W/$c.err" || return
@@ -292,21 +310,24 @@ icount_run() {
 		return
 	fi
 	sleep 0.5
-	b0=$(busy_ns); set -- $(storm "$SECS"); b1=$(busy_ns)
-	out "ICOUNT config=$c rep=$rep workload=storm traced=1 busy_ns=$((b1 - b0)) commands=${1:-0}"
-	b0=$(busy_ns); n=$(block_run "$IC_READS"); b1=$(busy_ns)
-	out "ICOUNT config=$c rep=$rep workload=block traced=1 busy_ns=$((b1 - b0)) commands=${n:-0}"
-	if is_bpf "$c"; then
+	read -r _ k0 < <(busy); r0=$(task_ns "$TPID")
+	nap "$IC_IDLE"
+	read -r _ k1 < <(busy); r1=$(task_ns "$TPID")
+	out "IREADER config=$c rep=$rep workload=idle ns=$((r1 - r0)) clock_ns=$((k1 - k0)) commands=0"
+	for wl in storm block; do
 		stats 1
 		progs >"$W/s0"
-		set -- $(storm "$SECS")
+		read -r _ k0 < <(busy); r0=$(task_ns "$TPID")
+		n=$(ic_work $wl "$IC_COUNT")
+		# bpftrace's and BCC's readers may still be at work on the
+		# last events: a moment to catch up.
+		sleep 0.5
+		read -r _ k1 < <(busy); r1=$(task_ns "$TPID")
 		progs >"$W/s1"
-		n=$(block_run "$IC_READS")
-		progs >"$W/s2"
 		stats 0
-		cost_lines "$c" "$rep" storm "$W/s0" "$W/s1" "${1:-0}"
-		cost_lines "$c" "$rep" block "$W/s1" "$W/s2" "${n:-0}"
-	fi
+		cost_lines "$c" "$rep" $wl "$W/s0" "$W/s1" "${n:-0}"
+		out "IREADER config=$c rep=$rep workload=$wl ns=$((r1 - r0)) clock_ns=$((k1 - k0)) commands=${n:-0}"
+	done
 	stop_tool "$c"
 }
 
@@ -317,14 +338,15 @@ stats 1 || out "ERROR cannot enable kernel.bpf_stats_enabled"
 stats 0
 [ -x "$NT" ] && [ -x "$STORM" ] && [ -x "$EMPTY" ] || { out "ERROR missing $NT, $STORM or $EMPTY"; exit 0; }
 if [ -n "${ICOUNT:-}" ]; then
-	IC_READS=${IC_READS:-20000}
-	out "INFO kernel=$(uname -r) cpus=$(nproc) secs=$SECS reps=$REPS icount_shift=$ICOUNT reads=$IC_READS"
-	storm 2 >/dev/null
-	block_run 2000 >/dev/null
+	IC_COUNT=${IC_COUNT:-20000} IC_IDLE=${IC_IDLE:-10}
+	out "INFO kernel=$(uname -r) cpus=$(nproc) reps=$REPS icount_shift=$ICOUNT commands=$IC_COUNT"
+	ic_work storm 2000 >/dev/null
+	ic_work block 2000 >/dev/null
 	for rep in $(seq "$REPS"); do
-		for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs \
-			 empty-a floor-hist; do
-			wanted "$c" && icount_run "$c" "$rep"
+		ic_base "$rep"
+		for c in nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs empty-a floor-hist \
+			 empty-kprobe empty-tp_btf; do
+			wanted "$c" && ic_tool "$c" "$rep"
 		done
 	done
 	out "DONE"

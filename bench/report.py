@@ -530,6 +530,138 @@ class Report:
                   f"| {fmt(None if cpu['fio'] is None else cpu['fio'] * 100, '{:.1f}%')} |")
         print()
 
+    # --- instruction counts (the -icount boot) ------------------------------
+    def ic_base(self, wl):
+        """An untraced command's instructions, the whole system's, one per
+        repetition: busy over the long run less the short, over the
+        difference in commands."""
+        vals = []
+        for r in self.of("IBASE", workload=wl):
+            dn = int(r["long_commands"]) - int(r["short_commands"])
+            if dn > 0:
+                vals.append((int(r["long_busy"]) - int(r["short_busy"])) / dn)
+        return vals
+
+    def ic_idle(self, config):
+        """The reader's instructions per second of the clock while idle."""
+        return med(int(r["ns"]) / int(r["clock_ns"]) * 1e9
+                   for r in self.of("IREADER", config=config, workload="idle")
+                   if int(r.get("clock_ns", 0)) > 0)
+
+    def ic_tool(self, config, wl):
+        """(BPF, reader) instructions per command of config on wl; the
+        reader's less what it runs idle over the same clock (its timers)."""
+        _, bpf = self.cost_of(config, wl)
+        idle = self.ic_idle(config) or 0
+        rd = [max(0, int(r["ns"]) - idle / 1e9 * int(r.get("clock_ns", 0))) / int(r["commands"])
+              for r in self.of("IREADER", config=config, workload=wl) if int(r["commands"]) > 0]
+        return bpf, med(rd)
+
+    def icount_section(self, ic):
+        shift = (ic.of("INFO") or [{}])[0].get("icount_shift", "0")
+        print("## Instructions per command (QEMU -icount)\n")
+        print(f"A second boot runs the guest under QEMU's `-icount shift={shift},sleep=off` on one "
+              "vCPU: the guest's clock advances one nanosecond for each instruction the vCPU runs "
+              "and jumps over the time it is halted, so the kernel's own nanosecond counters "
+              "count instructions, the same from one run to the next, and what the emulated "
+              "device and the host do does not enter them. An untraced command's instructions "
+              "are the whole system's (the clock of /proc/timer_list less its idle time), over "
+              "runs of 20,000 and 5,000 commands, the difference over the difference in "
+              "commands; they vary by a few percent from run to run (whether the submitter has "
+              "gone to sleep before the completion comes), shown as the range over the "
+              "repetitions. A tool's instructions are its BPF programs' (bpf_stats, exact) and "
+              "its own process's (the reader: its threads' run time, /proc/PID/task/*/schedstat) "
+              "over 20,000 commands, less what the reader runs idle over the same clock (its "
+              "timers: the clock jumps over the halted vCPU's waits, by minutes over the block "
+              "reads, and the timers fire all the same; \"idle\" below, per second of the "
+              "clock); the kernel's work to enable a hook (the tracepoint's or "
+              "kprobe's dispatch) is in neither. Block I/O here is dd's 4 KiB O_DIRECT reads, one "
+              "at a time (fio completes no I/O under -icount), through mq-deadline (one vCPU, "
+              "one I/O queue, the kernel's default), so -a's block:block_rq_insert program runs "
+              "for every read. A share is the tool's instructions over an untraced command's: "
+              "what it adds to a CPU-bound workload, where the timed rates above also carry "
+              "the emulated device's latency.\n")
+        base = {wl: ic.ic_base(wl) for wl in ("storm", "block")}
+        bmed = {wl: med(v) for wl, v in base.items()}
+        print("| untraced command | storm (Identify) | block I/O (4 KiB read) |")
+        print("|---|---:|---:|")
+        print("| instructions, median | " + " | ".join(fmt(bmed[wl]) for wl in ("storm", "block")) + " |")
+        print("| range over repetitions | " + " | ".join(
+            f"{min(v):,.0f} - {max(v):,.0f}" if v else "n/a" for v in base.values()) + " |")
+        print()
+        print("| configuration | storm: BPF | reader | total | share | block I/O: BPF | reader | total "
+              "| share | reader idle, per s |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        share = {}
+        total = {}
+        for c in ic.configs("IREADER"):
+            cells = []
+            for wl in ("storm", "block"):
+                bpf, rd = ic.ic_tool(c, wl)
+                t = None if rd is None else (bpf or 0) + rd
+                total[(c, wl)] = t
+                share[(c, wl)] = None if t is None or not bmed[wl] else t / bmed[wl]
+                cells += [fmt(bpf), fmt(rd), fmt(t), fmt(None if share[(c, wl)] is None else
+                                                         share[(c, wl)] * 100, "{:.1f}%")]
+            print(f"| {NAMES.get(c, c)} | " + " | ".join(cells) + f" | {fmt(ic.ic_idle(c))} |")
+        print()
+        print("tracefs's row is its reader (`cat trace_pipe`) alone: the kernel's work to "
+              "build each event in the ring buffer is not separable here. bpftrace's and BCC's "
+              "seed scripts do not see block I/O (their hook is nvme_submit_user_cmd).\n")
+
+        def pct(c, wl):
+            v = share.get((c, wl))
+            return fmt(None if v is None else v * 100, "{:.1f}%")
+        for wl, label in (("storm", "passthrough storm"), ("block", "block I/O")):
+            a = share.get(("nvmetrace-a", wl))
+            self.target(f"nvmetrace -a costs <= 5% on the {label}, in instructions "
+                        "(BPF + reader, of an untraced command's)",
+                        f"{pct('nvmetrace-a', wl)} ({fmt(total.get(('nvmetrace-a', wl)))} of "
+                        f"{fmt(bmed[wl])}); empty programs on its hooks {pct('empty-a', wl)}",
+                        None if a is None else a <= 0.05)
+            seeing = ALTERNATIVES if wl == "storm" else SEE_BLOCK_IO
+            alts = {c: total.get((c, wl)) for c in seeing if total.get((c, wl)) is not None}
+            ta = total.get(("nvmetrace-a", wl))
+            self.target(f"nvmetrace -a cheaper than every alternative on the {label}, "
+                        "in instructions per command",
+                        f"nvmetrace -a {fmt(ta)}; " + ", ".join(
+                            f"{c} {v:,.0f}" + (" (its reader alone)" if c == "tracefs" else "")
+                            for c, v in alts.items()),
+                        None if ta is None or not alts else all(ta <= v for v in alts.values()))
+            h = share.get(("nvmetrace-H", wl))
+            self.target(f"nvmetrace -a -H costs <= 2% on the {label}, in instructions",
+                        f"{pct('nvmetrace-H', wl)} ({fmt(total.get(('nvmetrace-H', wl)))} of "
+                        f"{fmt(bmed[wl])}); the least latency histogram on these hooks "
+                        f"(bench/empty.bpf.c) {pct('floor-hist', wl)}, empty programs "
+                        f"{pct('empty-a', wl)}",
+                        None if h is None else h <= 0.02)
+        # Per event, on the same hook, exact: nvmetrace's kprobe on
+        # nvme_submit_user_cmd against bpftrace's and BCC's, and against an
+        # empty one; -a's setup program against an empty tp_btf.
+        def per_run(config, suffix=None):
+            progs, _ = ic.cost_of(config, "storm")
+            v = [ns / runs for name, (_, runs, ns) in progs.items()
+                 if runs and (suffix is None or name.endswith(suffix))]
+            return v[0] if v else None
+        kp = per_run("nvmetrace", ("_kp", "_kp_t"))
+        alts = {c: per_run(c) for c in ("bpftrace", "bcc")}
+        alts = {c: v for c, v in alts.items() if v is not None}
+        if kp is not None and alts:
+            self.target("nvmetrace's per-event cost <= bpftrace's and BCC's on the same hook "
+                        "(kprobe on nvme_submit_user_cmd), in instructions per run",
+                        f"nvmetrace {kp:,.0f}; " + ", ".join(f"{c} {v:,.0f}" for c, v in alts.items()),
+                        all(kp <= v for v in alts.values()))
+        ekp = per_run("empty-kprobe")
+        if kp is not None and ekp:
+            self.target("nvmetrace's kprobe within 2x of an empty kprobe, in instructions per run",
+                        f"{kp:,.0f} vs {ekp:,.0f} ({kp / ekp:.2f}x)", kp <= 2 * ekp)
+        tp = per_run("nvmetrace-a", "_setup")
+        etp = per_run("empty-tp_btf")
+        if tp is not None and etp:
+            self.target("nvmetrace -a's nvme_setup_cmd program within 2x of an empty tp_btf, "
+                        "in instructions per run",
+                        f"{tp:,.0f} vs {etp:,.0f} ({tp / etp:.2f}x)", tp <= 2 * etp)
+
     def notes(self):
         bad = self.of("ERROR") + self.of("NOTE")
         if bad:
@@ -542,6 +674,7 @@ class Report:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--command", required=True)
+    ap.add_argument("--icount", help="the -icount boot's BENCH lines")
     ap.add_argument("vm")
     ap.add_argument("replay")
     args = ap.parse_args()
@@ -551,7 +684,8 @@ def main():
     print(f"Produced by `{args.command}` on {datetime.date.today()} "
           f"({os.cpu_count()} host cores). The VM is QEMU TCG (no KVM) with "
           "its emulated NVMe controller, so absolute rates are low and the "
-          "ratios are what carry over; every figure comes from the same boot. "
+          "ratios are what carry over; every timed figure comes from the same boot, "
+          "and the instruction counts from a second boot under QEMU's -icount. "
           "TCG runs each of the guest's two vCPUs on a host thread of its own "
           "(unless the command says BENCH_TCG_THREAD=single).\n")
     print(f"Guest: {info}\n")
@@ -571,6 +705,8 @@ def main():
     buf = io.StringIO()
     sys.stdout = buf
     rep.rates()
+    if args.icount:
+        rep.icount_section(Report(parse(args.icount)))
     rep.costs()
     rep.ladder()
     rep.start()
