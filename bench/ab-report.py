@@ -51,7 +51,7 @@ def main():
     print(f"A: {args.a}  \nB: {args.b}  \n{'; '.join(info)}\n")
     print("Both builds attached at once, each in turn first; BPF run time "
           "(kernel.bpf_stats_enabled) of each build's programs per command "
-          "of the workload (block I/O: per I/O fio counted), ns. B - A is "
+          "of the workload (block I/O: per I/O), ns. B - A is "
           "the mean over the two orders.\n")
     if args.icount is not None:
         print(f"Under QEMU's `-icount shift={args.icount}` the guest's clock advances "
