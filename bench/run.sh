@@ -55,9 +55,10 @@ if [ -n "$icount_only" ]; then
 	*) die "BENCH_ICOUNT: a shift from 0 to 10 (ns per guest instruction: 2^SHIFT), not '$icount_only'" ;;
 	esac
 fi
-case ${BENCH_ICOUNT_PASS:-1} in
-0 | 1) ;;
-*) die "BENCH_ICOUNT_PASS: 0 or 1, not '$BENCH_ICOUNT_PASS'" ;;
+case ${BENCH_ICOUNT_PASS:-1}/${BENCH_TIMED:-1} in
+0/0) [ -n "${BENCH_AB_A:-}" ] || die "BENCH_ICOUNT_PASS=0 and BENCH_TIMED=0: nothing to measure" ;;
+[01]/[01]) ;;
+*) die "BENCH_ICOUNT_PASS and BENCH_TIMED: 0 or 1, not '${BENCH_ICOUNT_PASS:-1}' and '${BENCH_TIMED:-1}'" ;;
 esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nvmetrace-bench.XXXXXX")
