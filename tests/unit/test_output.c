@@ -3,7 +3,9 @@
  * columns must be exactly what the printf formats it replaces print
  * ("%-7u", "%-6x", "%.1f" with printf's rounding of ties, "%#x", "%-16s"
  * of a sanitized comm...). Each row is compared with the same row built
- * with snprintf, over edge values and a pseudo-random sweep.
+ * with snprintf, over edge values and a pseudo-random sweep. The JSON
+ * writer's strings (escaped eight bytes at a time while they are plain) are
+ * compared with a byte-by-byte reference.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,6 +72,29 @@ static void expected_prefix(char *buf, size_t len, const struct nvmetrace_record
 	}
 }
 
+/* The reference for JSON strings: comm and disk names are bytes, escaped
+ * one by one (docs/json.md).
+ */
+static size_t json_string_ref(char *out, const char *s, size_t max)
+{
+	size_t i, n = 0;
+
+	out[n++] = '"';
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			n += (size_t)sprintf(out + n, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			n += (size_t)sprintf(out + n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return n;
+}
+
 static void random_name(char *s, size_t size, bool odd_bytes)
 {
 	size_t n = rnd() % (size + 1), i;
@@ -133,9 +158,9 @@ int main(void)
 	struct output_ctx ctx = { .mono_to_real_ns = 1763770000000000000ll,
 				  .start_ns = 1000000000000ull, .time_style = TIME_WALL };
 	struct nvmetrace_record r;
-	char want[512], *got = NULL;
-	size_t got_len = 0;
-	int i, bad = 0, first_bad = -1;
+	char want[512], want2[512], *got = NULL;
+	size_t got_len = 0, n;
+	int i, bad = 0, first_bad = -1, json_bad = 0, json_first_bad = -1;
 	FILE *f;
 
 	setenv("TZ", "UTC", 1);
@@ -161,9 +186,34 @@ int main(void)
 		}
 		free(got);
 		got = NULL;
+
+		/* The same record as a JSON line: its comm and disk. */
+		f = open_memstream(&got, &got_len);
+		if (!f)
+			break;
+		output_json.record(f, &r, &ctx);
+		fclose(f);
+		n = (size_t)sprintf(want, ",\"comm\":");
+		json_string_ref(want + n, r.comm, sizeof(r.comm));
+		n = (size_t)sprintf(want2, ",\"disk\":");
+		if (r.disk[0])
+			json_string_ref(want2 + n, r.disk, sizeof(r.disk));
+		else
+			strcpy(want2 + n, "null");
+		if (!strstr(got, want) || !strstr(got, want2)) {
+			if (json_first_bad < 0) {
+				json_first_bad = i;
+				printf("row %d\n got: %s want: %s and %s\n", i, got, want, want2);
+			}
+			json_bad++;
+		}
+		free(got);
+		got = NULL;
 	}
 	CHECK(i == 200000, "table rows: a memory stream for each of 200000 rows");
 	CHECK(bad == 0, "table rows: every column as printf prints it (200000 rows, %d differ, "
 	      "first %d)", bad, first_bad);
+	CHECK(json_bad == 0, "JSON lines: comm and disk escaped byte by byte as the reference does "
+	      "(200000 lines, %d differ, first %d)", json_bad, json_first_bad);
 	return UNIT_DONE();
 }
