@@ -35,6 +35,7 @@ struct request {
 	int tag;
 	unsigned int __data_len;	/* blk_rq_bytes() */
 	struct gendisk *rq_disk;	/* before Linux 5.16 */
+	__u64 start_time_ns;		/* set at allocation, kept on requeue */
 } __attribute__((preserve_access_index));
 
 /* drivers/nvme/host/nvme.h: in module BTF (nvme_core) or vmlinux BTF when

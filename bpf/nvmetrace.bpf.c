@@ -70,6 +70,8 @@ const volatile bool rq_insert_has_q = false;
 const volatile __u64 wakeup_bytes = 0;
 /* nvmetrace_pairs' max_entries - 1. */
 const volatile __u32 pairs_mask = NVMETRACE_PAIRS - 1;
+/* nvmetrace_submitter_table's max_entries - 1. */
+const volatile __u32 submitters_mask = NVMETRACE_PAIRS - 1;
 /* Tests only (NVMETRACE_TEST_SKIP_SETUP=N): the first setup program leaves
  * about one setup in N to the second, as if the kernel had skipped it.
  */
@@ -115,6 +117,12 @@ struct submitter {
 	__u32 pid;
 	__u32 tid;
 	char comm[NVMETRACE_COMM_LEN];
+	/* The request's start_time_ns (tp_btf only, else 0): set when the
+	 * block layer allocates it, kept across a requeue. An entry left by
+	 * a request that was never set up (merged into another at insert)
+	 * has another stamp than a later request at the same address.
+	 */
+	__u64 stamp;
 };
 
 struct {
@@ -123,6 +131,26 @@ struct {
 	__type(key, __u64);
 	__type(value, struct submitter);
 } nvmetrace_submitters SEC(".maps");
+
+/* The same where the kernel has BPF atomics (with the pairing table):
+ * first a direct-mapped table, an entry claimed with a compare-and-swap at
+ * insert and given back at setup, in place of the LRU hash's update,
+ * lookup and delete (a third of -a's BPF work on a read through an I/O
+ * scheduler). A request whose entry another request holds goes to the
+ * hash. User space sizes it like the pairing table.
+ */
+struct submitter_entry {
+	__u64 req;			/* request holding it; 0: free */
+	__u64 ready;			/* == req once who is written */
+	struct submitter who;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NVMETRACE_PAIRS);
+	__type(key, __u32);
+	__type(value, struct submitter_entry);
+} nvmetrace_submitter_table SEC(".maps");
 
 /* Passthrough calls between entry and return, by thread id. */
 struct {
@@ -242,6 +270,11 @@ __u64 missed_returns = 0;
 __u64 calls_hashed = 0;
 /* Likewise for nvmetrace_submitters (LRU evictions are not subtracted). */
 __u64 submitters_live = 0;
+/* Set by the first insert into nvmetrace_submitter_table: until then
+ * (passthrough commands on the admin queue only, which no I/O scheduler
+ * queues) setup does not look there.
+ */
+__u32 submitter_table_used = 0;
 
 /* ---- helpers ------------------------------------------------------------------- */
 static __always_inline struct nvmetrace_record *scratch(__u32 slot)
@@ -1004,29 +1037,84 @@ static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
 		__sync_fetch_and_add(&lost_inflight, 1);
 }
 
+/* The current task into w, as the submitter of a request stamped stamp. */
+static __always_inline void note_task(struct submitter *w, __u64 stamp)
+{
+	__u64 task = bpf_get_current_pid_tgid();
+
+	w->pid = task >> 32;
+	w->tid = (__u32)task;
+	w->stamp = stamp;
+	bpf_get_current_comm(w->comm, sizeof(w->comm));
+}
+
+static __always_inline void copy_submitter(struct nvmetrace_record *r, const struct submitter *w)
+{
+	r->pid = w->pid;
+	r->tid = w->tid;
+	__builtin_memcpy(r->comm, w->comm, sizeof(r->comm));
+}
+
+/* The submitters' table entry for a request's id. */
+static __always_inline struct submitter_entry *submitter_of(__u64 id)
+{
+	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & submitters_mask;
+
+	return bpf_map_lookup_elem(&nvmetrace_submitter_table, &i);
+}
+
+/* Who queued req, as block:block_rq_insert noted it (see on_insert()):
+ * into r and taken off, or false. table (a constant, with the pairing
+ * table): the submitters' table first, id req's, and an entry whose stamp
+ * is not req's is a dead request's, dropped.
+ */
+static __always_inline bool take_submitter(struct request *req, __u64 id,
+					   struct nvmetrace_record *r, bool table)
+{
+	const struct submitter *who = NULL;
+	struct submitter_entry *e;
+	__u64 key = (__u64)req;
+	bool ok;
+
+	if (table && submitter_table_used) {
+		e = submitter_of(id);
+		if (e && e->ready == id) {
+			ok = e->who.stamp == req->start_time_ns;
+			if (ok)
+				copy_submitter(r, &e->who);
+			e->ready = 0;
+			__sync_lock_test_and_set(&e->req, 0);
+			return ok;
+		}
+	}
+	if (submitters_live)
+		who = bpf_map_lookup_elem(&nvmetrace_submitters, &key);
+	if (!who)
+		return false;
+	ok = !table || who->stamp == req->start_time_ns;
+	if (ok)
+		copy_submitter(r, who);
+	if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
+		__sync_fetch_and_add(&submitters_live, -1);
+	return ok;
+}
+
 /* Build the record of a setup in r: the table entry p (claimed for id), or
  * a scratch record (p NULL), kept in the hash map until its completion.
  * Returns whether the command is kept; one the filters leave out gives its
  * table entry back.
  */
 static __always_inline bool setup_record(struct request *req, const void *cmd, bool btf,
-					 struct nvmetrace_pair *p, struct nvmetrace_record *r,
-					 __u64 now, __u64 id, bool hist)
+					 bool pairs, struct nvmetrace_pair *p,
+					 struct nvmetrace_record *r, __u64 now, __u64 id, bool hist)
 {
-	struct submitter *who = NULL;
 	__u64 key = (__u64)req;
 
 	__builtin_memset(r, 0, sizeof(*r));
 	r->source = NVMETRACE_SRC_REQUEST;
 	r->ts_ns = now;
-	if (submitters_live)
-		who = bpf_map_lookup_elem(&nvmetrace_submitters, &key);
-	if (who) {
-		r->pid = who->pid;
-		r->tid = who->tid;
-		__builtin_memcpy(r->comm, who->comm, sizeof(r->comm));
-		if (!bpf_map_delete_elem(&nvmetrace_submitters, &key))
-			__sync_fetch_and_add(&submitters_live, -1);
+	if (take_submitter(req, id, r, pairs)) {
+		/* r->pid, tid and comm are the submitter's. */
 	} else if (!hist || (hist_by & HIST_BY_COMM) ||
 		   (filter_on_setup && (filter_pid || filter_comm_on))) {
 		/* Histograms without a process dimension skip it. */
@@ -1099,7 +1187,7 @@ static __always_inline bool on_setup(struct request *req, const void *cmd, bool 
 	r = p ? &p->rec : scratch(slot);
 	if (!r)
 		return false;
-	return setup_record(req, cmd, btf, p, r, now, id, hist);
+	return setup_record(req, cmd, btf, pairs, p, r, now, id, hist);
 }
 
 static __always_inline void on_complete(struct request *req, bool second, bool pairs, bool hist)
@@ -1189,22 +1277,72 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	complete_count(&add, pairs);
 }
 
-static __always_inline void on_insert(struct request *req)
+/* Note the current task as key's submitter in the hash, stamped stamp.
+ * The first insert is the submitter's; a requeue re-inserts from a worker
+ * and must not take its place. Counted first: whoever finds the entry
+ * finds the count above 0.
+ */
+static __always_inline void hash_submitter(__u64 key, __u64 stamp)
 {
-	struct submitter who;
-	__u64 key = (__u64)req;
-	__u64 id = bpf_get_current_pid_tgid();
+	struct submitter who = {};
 
-	who.pid = id >> 32;
-	who.tid = (__u32)id;
-	bpf_get_current_comm(who.comm, sizeof(who.comm));
-	/* The first insert is the submitter's; a requeue re-inserts from a
-	 * worker and must not take its place. Counted first: whoever finds
-	 * the entry finds the count above 0.
-	 */
+	note_task(&who, stamp);
 	__sync_fetch_and_add(&submitters_live, 1);
 	if (bpf_map_update_elem(&nvmetrace_submitters, &key, &who, BPF_NOEXIST))
 		__sync_fetch_and_add(&submitters_live, -1);
+}
+
+/* raw_tp (kernels without BPF atomics): the hash alone, no stamp. */
+static __always_inline void on_insert(struct request *req)
+{
+	hash_submitter((__u64)req, 0);
+}
+
+/* The same with the submitters' table (tp_btf, BPF atomics). The first
+ * insert of a request is its submitter's: one with the same stamp is a
+ * requeue, left alone; one with another stamp is a new request at a dead
+ * one's address, which takes the entry over.
+ */
+static __always_inline void on_insert_table(struct request *req)
+{
+	struct submitter_entry *e;
+	struct submitter *who = NULL;
+	__u64 key = (__u64)req, id, held, stamp;
+
+	if (!req)
+		return;
+	id = req_id(req);
+	stamp = req->start_time_ns;
+	/* A collision earlier may have put this request in the hash. */
+	if (submitters_live)
+		who = bpf_map_lookup_elem(&nvmetrace_submitters, &key);
+	if (!who) {
+		e = submitter_of(id);
+		if (!e)
+			return;
+		held = __sync_val_compare_and_swap(&e->req, 0, id);
+		if (held == id) {
+			if (e->ready != id || e->who.stamp == stamp)
+				return;
+			/* A dead request's entry: written over below. */
+			e->ready = 0;
+			barrier();
+		} else if (held) {
+			goto hash;	/* held by another request */
+		}
+		note_task(&e->who, stamp);
+		if (!submitter_table_used)
+			submitter_table_used = 1;
+		barrier();
+		e->ready = id;
+		return;
+	}
+	/* A dead request's entry in the hash is written over. */
+	if (who->stamp != stamp)
+		note_task(who, stamp);
+	return;
+hash:
+	hash_submitter(key, stamp);
 }
 
 /* Setups, like completions (see done_first() below), can find their
@@ -1301,7 +1439,7 @@ static __always_inline void setup_first(struct request *req, const void *cmd, bo
 		c->depth = depth + 1;
 		r = scratch(SCRATCH_SETUP + (__u32)depth);
 	}
-	kept = r && setup_record(req, cmd, btf, p, r, now, id, hist);
+	kept = r && setup_record(req, cmd, btf, pairs, p, r, now, id, hist);
 	if (c) {
 		c->depth = depth;
 		/* raw_tp: the note, with the command id the record read, comes
@@ -1476,5 +1614,13 @@ SEC("raw_tp/block_rq_insert")
 int nvmetrace_rt_ins(struct bpf_raw_tracepoint_args *ctx)
 {
 	on_insert((struct request *)(rq_insert_has_q ? ctx->args[1] : ctx->args[0]));
+	return 0;
+}
+
+/* With -a's tp_btf programs (Linux 5.12 and later: (struct request *rq)). */
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(nvmetrace_tp_ins, struct request *rq)
+{
+	on_insert_table(rq);
 	return 0;
 }

@@ -120,7 +120,7 @@ static int method_progs(struct nvmetrace_bpf *skel, enum attach_mode m,
 		 */
 		A_SET(0, skel, tp, hist, done);
 		A_SET(1, skel, tp, hist, done2);
-		progs[2] = skel->progs.nvmetrace_rt_ins;	links[2] = &skel->links.nvmetrace_rt_ins;
+		progs[2] = skel->progs.nvmetrace_tp_ins;	links[2] = &skel->links.nvmetrace_tp_ins;
 		A_SET(3, skel, tp, hist, setup);
 		A_SET(4, skel, tp, hist, setup2);
 		return 5;
@@ -282,6 +282,19 @@ static __u32 test_setting(const char *name, unsigned long max, bool pow2, __u32 
 	return (__u32)n;
 }
 
+/* Whether block:block_rq_insert must tell who submitted each command (a
+ * worker may dispatch it): records show the process; histograms and the
+ * summary only when grouped or filtered by it. Otherwise its program (two
+ * helper calls and a table entry, or a hash-map update, for every command
+ * inserted into a queue, then a lookup at setup) is not loaded.
+ */
+static bool need_submitter(void)
+{
+	if (!env.hist && !env.summary)
+		return true;
+	return (!env.summary && (env.hist_by & HIST_BY_COMM)) || env.filter.pid || env.filter.comm;
+}
+
 /* pairs: programs that pair through the table (and have BPF atomics) may
  * run; plain: programs that do not.
  */
@@ -338,6 +351,13 @@ static void configure(struct session *s, bool pairs, bool plain)
 				      env.all ? NVMETRACE_PAIRS : NVMETRACE_PAIRS_CALLS);
 	bpf_map__set_max_entries(s->skel->maps.nvmetrace_pairs, n);
 	ro->pairs_mask = n - 1;
+	/* The submitters' table beside it, where -a's tp_btf programs note
+	 * who queued each request; one entry unused.
+	 */
+	if (!pairs || !env.all || !need_submitter())
+		n = 1;
+	bpf_map__set_max_entries(s->skel->maps.nvmetrace_submitter_table, n);
+	ro->submitters_mask = n - 1;
 	/* Tests of the second setup program: the first leaves it about one
 	 * setup in N.
 	 */
@@ -365,19 +385,6 @@ static void session_close(struct session *s)
 	s->sync_fd = s->sync_inner_fd = -1;
 	nvmetrace_bpf__destroy(s->skel);
 	s->skel = NULL;
-}
-
-/* Whether block:block_rq_insert must tell who submitted each command (a
- * worker may dispatch it): records show the process; histograms and the
- * summary only when grouped or filtered by it. Otherwise its program (two
- * helper calls and a hash-map update for every command inserted into a
- * queue, then a lookup and a delete at setup) is not loaded.
- */
-static bool need_submitter(void)
-{
-	if (!env.hist && !env.summary)
-		return true;
-	return (!env.summary && (env.hist_by & HIST_BY_COMM)) || env.filter.pid || env.filter.comm;
 }
 
 /* Open, configure and load the programs of method and, unless also is
@@ -410,8 +417,10 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
-	if (!need_submitter())
+	if (!need_submitter()) {
 		bpf_program__set_autoload(s->skel->progs.nvmetrace_rt_ins, false);
+		bpf_program__set_autoload(s->skel->progs.nvmetrace_tp_ins, false);
+	}
 	configure(s, method_pairs(method) || method_pairs(also),
 		  !method_pairs(method) || (also != ATTACH_AUTO && !method_pairs(also)));
 	kernel_btf_release();
@@ -435,7 +444,8 @@ static int session_attach(struct session *s, enum attach_mode method)
 	n = method_progs(s->skel, method, progs, links);
 	for (i = 0; i < n; i++) {
 		/* block:block_rq_insert only sharpens who submitted. */
-		if (progs[i] == s->skel->progs.nvmetrace_rt_ins) {
+		if (progs[i] == s->skel->progs.nvmetrace_rt_ins ||
+		    progs[i] == s->skel->progs.nvmetrace_tp_ins) {
 			if (!need_submitter()) {
 				if (env.verbose)
 					fprintf(stderr, "nvmetrace: block:block_rq_insert not attached: "
