@@ -446,19 +446,25 @@ static size_t format_status(char out[24], const struct nvmetrace_record *r)
 }
 
 /* The DEVICE column at out (room for 40 bytes); returns its length. */
+/* "nvme%d" of a controller instance, without snprintf (a passthrough
+ * storm's every row); at most 15 bytes.
+ */
+static size_t ctrl_name(char *out, int32_t ctrl)
+{
+	size_t n = 4;
+
+	memcpy(out, "nvme", 4);
+	if (ctrl < 0)
+		out[n++] = '-';
+	return n + u64_write(out + n, ctrl < 0 ? (uint64_t)-(int64_t)ctrl : (uint64_t)ctrl);
+}
+
 static size_t format_device(char out[40], const struct nvmetrace_record *r)
 {
 	if (r->disk[0])
 		return copy_printable(out, r->disk, NVMETRACE_DISK_LEN);
-	if (r->flags & NVMETRACE_F_CTRL) {
-		/* "nvme%d" without snprintf: a passthrough storm's every row. */
-		size_t n = 4;
-
-		memcpy(out, "nvme", 4);
-		if (r->ctrl < 0)
-			out[n++] = '-';
-		return n + u64_write(out + n, r->ctrl < 0 ? (uint64_t)-(int64_t)r->ctrl : (uint64_t)r->ctrl);
-	}
+	if (r->flags & NVMETRACE_F_CTRL)
+		return ctrl_name(out, r->ctrl);
 	*out = '?';
 	return 1;
 }
@@ -804,13 +810,8 @@ static void json_line(struct line *l, const struct nvmetrace_record *r,
 	put_lit(l, ",\"passthru\":");
 	put_bool(l, r->flags & NVMETRACE_F_PASSTHRU);
 	if (r->flags & NVMETRACE_F_CTRL) {
-		put_lit(l, ",\"ctrl\":\"nvme");
-		if (r->ctrl < 0) {
-			put_ch(l, '-');
-			put_u64(l, -(int64_t)r->ctrl);
-		} else {
-			put_u64(l, (uint64_t)r->ctrl);
-		}
+		put_lit(l, ",\"ctrl\":\"");
+		l->n += ctrl_name(line_room(l, 16), r->ctrl);
 		put_ch(l, '"');
 	} else {
 		put_lit(l, ",\"ctrl\":null");

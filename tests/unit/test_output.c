@@ -158,7 +158,7 @@ int main(void)
 	struct output_ctx ctx = { .mono_to_real_ns = 1763770000000000000ll,
 				  .start_ns = 1000000000000ull, .time_style = TIME_WALL };
 	struct nvmetrace_record r;
-	char want[512], want2[512], *got = NULL;
+	char want[512], want2[512], want3[64], *got = NULL;
 	size_t got_len = 0, n;
 	int i, bad = 0, first_bad = -1, json_bad = 0, json_first_bad = -1;
 	FILE *f;
@@ -187,7 +187,7 @@ int main(void)
 		free(got);
 		got = NULL;
 
-		/* The same record as a JSON line: its comm and disk. */
+		/* The same record as a JSON line: its comm, disk and controller. */
 		f = open_memstream(&got, &got_len);
 		if (!f)
 			break;
@@ -200,10 +200,15 @@ int main(void)
 			json_string_ref(want2 + n, r.disk, sizeof(r.disk));
 		else
 			strcpy(want2 + n, "null");
-		if (!strstr(got, want) || !strstr(got, want2)) {
+		if (r.flags & NVMETRACE_F_CTRL)
+			snprintf(want3, sizeof(want3), ",\"ctrl\":\"nvme%d\",", r.ctrl);
+		else
+			snprintf(want3, sizeof(want3), ",\"ctrl\":null,");
+		if (!strstr(got, want) || !strstr(got, want2) || !strstr(got, want3)) {
 			if (json_first_bad < 0) {
 				json_first_bad = i;
-				printf("row %d\n got: %s want: %s and %s\n", i, got, want, want2);
+				printf("row %d\n got: %s want: %s, %s and %s\n", i, got, want, want2,
+				       want3);
 			}
 			json_bad++;
 		}
@@ -213,7 +218,8 @@ int main(void)
 	CHECK(i == 200000, "table rows: a memory stream for each of 200000 rows");
 	CHECK(bad == 0, "table rows: every column as printf prints it (200000 rows, %d differ, "
 	      "first %d)", bad, first_bad);
-	CHECK(json_bad == 0, "JSON lines: comm and disk escaped byte by byte as the reference does "
+	CHECK(json_bad == 0, "JSON lines: comm and disk escaped byte by byte as the reference does, "
+	      "ctrl as \"nvme%%d\" "
 	      "(200000 lines, %d differ, first %d)", json_bad, json_first_bad);
 	return UNIT_DONE();
 }
