@@ -224,97 +224,119 @@ size_t output_format_time(char *buf, size_t len, uint64_t ts_ns,
 	return n < len ? n : len ? len - 1 : 0;
 }
 
-/* A record's line is built in a buffer: the sink's block (see struct sink),
- * or for record() one of its own, handed to stdio in one fwrite. The put_
- * helpers are inline: most copy a few bytes of known length, which the
- * compiler then does without a call.
+/* A record's JSON line is built in a buffer: the sink's block (see struct
+ * sink), or for record() one of its own, handed to stdio in one fwrite.
+ * It is written through a cursor p that each piece takes and returns, so
+ * that the compiler keeps it in a register: a piece checks its room
+ * against l->end and, when short, the buffer is written out first
+ * (line_spill()). The put_ helpers are inline: most copy a few bytes of
+ * known length, which the compiler then does without a call.
  */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 struct line {
 	FILE *f;
 	struct sink *sink;	/* non-NULL: buf is its block */
-	char *buf;
-	size_t n, cap;
+	char *buf, *end;	/* the room: buf up to end */
 	char own[4096];
 };
 
 static void sink_drain(struct sink *s);
 
+/* A line of its own; it starts at l->buf. */
 static void line_init(struct line *l, FILE *f)
 {
 	l->f = f;	/* own is not cleared: 4 KiB a record is not free */
 	l->sink = NULL;
 	l->buf = l->own;
-	l->n = 0;
-	l->cap = sizeof(l->own);
+	l->end = l->own + sizeof(l->own);
 }
 
-/* The line goes on after what the sink's block holds. */
-static void line_init_sink(struct line *l, struct sink *s)
+/* The line goes on after what the sink's block holds; returns where. */
+static char *line_init_sink(struct line *l, struct sink *s)
 {
 	l->f = stdout;
 	l->sink = s;
 	l->buf = s->block;
-	l->n = s->block_len;
-	l->cap = SINK_BLOCK;
+	l->end = s->block + SINK_BLOCK;
+	return s->block + s->block_len;
 }
 
-static void line_flush(struct line *l)
+/* Writes out the buffer up to p; returns where the line goes on. */
+static __attribute__((noinline)) char *line_spill(struct line *l, char *p)
 {
 	if (l->sink) {
-		l->sink->block_len = l->n;
+		l->sink->block_len = (size_t)(p - l->buf);
 		sink_drain(l->sink);
-	} else if (l->n) {
-		fwrite_unlocked(l->buf, 1, l->n, l->f);
+	} else if (p > l->buf) {
+		fwrite_unlocked(l->buf, 1, (size_t)(p - l->buf), l->f);
 	}
-	l->n = 0;
+	return l->buf;
 }
 
-/* Room for k more bytes (k <= cap); returns where they go. */
-static ALWAYS_INLINE char *line_room(struct line *l, size_t k)
+/* Room for k more bytes at p (k no more than the buffer holds). */
+static ALWAYS_INLINE char *line_room(struct line *l, char *p, size_t k)
 {
-	if (l->n + k > l->cap)
-		line_flush(l);
-	return l->buf + l->n;
+	if (__builtin_expect((size_t)(l->end - p) < k, 0))
+		p = line_spill(l, p);
+	return p;
 }
 
-static ALWAYS_INLINE void put_mem(struct line *l, const char *s, size_t n)
+/* n is small: a name or a number, a few dozen bytes (see line_room()). */
+static ALWAYS_INLINE char *put_mem(struct line *l, char *p, const char *s, size_t n)
 {
-	if (n > l->cap) {
-		/* After the buffer; a sink's drain flushes stdio first. */
-		line_flush(l);
-		fwrite(s, 1, n, l->f);
-		return;
-	}
-	memcpy(line_room(l, n), s, n);
-	l->n += n;
+	p = line_room(l, p, n);
+	memcpy(p, s, n);
+	return p + n;
 }
 
-#define put_lit(l, s) put_mem(l, s, sizeof(s) - 1)
+#define put_lit(l, p, s) put_mem(l, p, s, sizeof(s) - 1)
 
-static ALWAYS_INLINE void put_str(struct line *l, const char *s)
+static ALWAYS_INLINE char *put_str(struct line *l, char *p, const char *s)
 {
-	put_mem(l, s, strlen(s));
+	return put_mem(l, p, s, strlen(s));
 }
 
-static ALWAYS_INLINE void put_ch(struct line *l, char c)
+static ALWAYS_INLINE char *put_ch(struct line *l, char *p, char c)
 {
-	*line_room(l, 1) = c;
-	l->n++;
+	p = line_room(l, p, 1);
+	*p = c;
+	return p + 1;
 }
 
-static ALWAYS_INLINE void put_u64(struct line *l, uint64_t v)
+static ALWAYS_INLINE char *put_u64(struct line *l, char *p, uint64_t v)
 {
-	l->n += u64_write(line_room(l, 20), v);
+	p = line_room(l, p, 20);
+	return p + u64_write(p, v);
 }
 
-static ALWAYS_INLINE void put_bool(struct line *l, bool v)
+static ALWAYS_INLINE char *put_bool(struct line *l, char *p, bool v)
 {
-	if (v)
-		put_lit(l, "true");
-	else
-		put_lit(l, "false");
+	return v ? put_lit(l, p, "true") : put_lit(l, p, "false");
+}
+
+/* The emit_ helpers store without a check: they go in a run of pieces
+ * that line_room() first made room for, PIECE_MAX bytes a piece. A piece
+ * is a key with its value: ",\"cdw10\":" and 20 digits at most.
+ */
+#define PIECE_MAX	64
+
+static ALWAYS_INLINE char *emit_mem(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define emit_lit(p, s) emit_mem(p, s, sizeof(s) - 1)
+
+static ALWAYS_INLINE char *emit_u64(char *p, uint64_t v)
+{
+	return p + u64_write(p, v);
+}
+
+static ALWAYS_INLINE char *emit_bool(char *p, bool v)
+{
+	return v ? emit_lit(p, "true") : emit_lit(p, "false");
 }
 
 /* The kernel's comm, or a capture file's disk name, may hold anything;
@@ -588,13 +610,13 @@ static ALWAYS_INLINE bool word_needs_escape(uint64_t x)
 		x | (x + ones)) & high;
 }
 
-static void json_string(struct line *l, const char *s, size_t max)
+static char *json_string(struct line *l, char *p, const char *s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, n = strnlen(s, max);
-	/* At most 6 bytes a character ("\u00XX"), and the quotes. */
-	char *out = line_room(l, 6 * n + 2), *p = out;
 
+	/* At most 6 bytes a character ("\u00XX"), and the quotes. */
+	p = line_room(l, p, 6 * n + 2);
 	*p++ = '"';
 	/* Names are plain ASCII nearly always: eight bytes at a time until
 	 * one needs escaping, then byte by byte.
@@ -624,56 +646,51 @@ static void json_string(struct line *l, const char *s, size_t max)
 		}
 	}
 	*p++ = '"';
-	l->n += (size_t)(p - out);
+	return p;
 }
 
 /* ",\"key\":" ("key_name" with suffix "_name") */
-static ALWAYS_INLINE void json_key(struct line *l, const char *key, const char *suffix)
+static char *json_key(struct line *l, char *p, const char *key, const char *suffix)
 {
-	put_lit(l, ",\"");
-	put_str(l, key);
-	put_str(l, suffix);
-	put_lit(l, "\":");
+	p = put_lit(l, p, ",\"");
+	p = put_str(l, p, key);
+	p = put_str(l, p, suffix);
+	return put_lit(l, p, "\":");
 }
 
-static ALWAYS_INLINE void json_u64(struct line *l, const char *key, uint64_t v)
-{
-	json_key(l, key, "");
-	put_u64(l, v);
-}
+/* ",\"key\":v" for a literal key, one piece: one copy for the key's text. */
+#define emit_u64_key(p, key, v) emit_u64(emit_lit(p, ",\"" key "\":"), v)
 
 /* "fields":{"cns":1,"cns_name":"Identify Controller","numd":128,"numd_bytes":512,"fua":true} */
-static void json_fields(struct line *l, const struct nvme_sqe *sqe, enum nvme_qtype qtype)
+static char *json_fields(struct line *l, char *p, const struct nvme_sqe *sqe,
+			 enum nvme_qtype qtype)
 {
 	struct nvme_fields fs;
 	int i;
 
 	nvme_sqe_fields(sqe, qtype, &fs);
-	put_lit(l, ",\"fields\":{");
+	p = put_lit(l, p, ",\"fields\":{");
 	for (i = 0; i < fs.n; i++) {
 		const struct nvme_field *fl = &fs.f[i];
 
-		if (i)
-			put_ch(l, ',');
-		put_ch(l, '"');
-		put_str(l, fl->key);
-		put_lit(l, "\":");
+		p = i ? put_lit(l, p, ",\"") : put_ch(l, p, '"');
+		p = put_str(l, p, fl->key);
+		p = put_lit(l, p, "\":");
 		if (fl->kind == NVME_FIELD_FLAG)
-			put_lit(l, "true");
+			p = put_lit(l, p, "true");
 		else
-			put_u64(l, fl->value);
+			p = put_u64(l, p, fl->value);
 		if (fl->name) {
-			json_key(l, fl->key, "_name");
-			json_string(l, fl->name, 256);
+			p = json_key(l, p, fl->key, "_name");
+			p = json_string(l, p, fl->name, 256);
 		}
 		if (fl->bytes >= 0) {
-			json_key(l, fl->key, "_bytes");
-			put_u64(l, (uint64_t)fl->bytes);
+			p = json_key(l, p, fl->key, "_bytes");
+			p = put_u64(l, p, (uint64_t)fl->bytes);
 		}
 	}
-	put_ch(l, '}');
+	return put_ch(l, p, '}');
 }
-
 static void json_header(FILE *f, const struct output_ctx *ctx)
 {
 	(void)f;
@@ -701,144 +718,145 @@ static const char *status_name(uint16_t status, bool fabrics)
 }
 
 /* "null", or the name as a JSON string. */
-static void json_name(struct line *l, const char *name)
+static char *json_name(struct line *l, char *p, const char *name)
 {
-	if (name)
-		json_string(l, name, 64);
-	else
-		put_lit(l, "null");
+	return name ? json_string(l, p, name, 64) : put_lit(l, p, "null");
+}
+
+/* "true", "false", or "null" when the record has no such fact: a piece. */
+static ALWAYS_INLINE char *emit_maybe(char *p, bool known, bool v)
+{
+	return known ? emit_bool(p, v) : emit_lit(p, "null");
 }
 
 /* The command: opcode, its names, the SQE's dwords and fields. */
-static void json_command(struct line *l, const struct nvmetrace_record *r,
-			 const struct nvme_sqe *sqe)
+static char *json_command(struct line *l, char *p, const struct nvmetrace_record *r,
+			  const struct nvme_sqe *sqe)
 {
 	enum nvme_qtype qtype = record_qtype(r);
+	bool ptrs = r->flags & NVMETRACE_F_PTRS;
 
-	json_u64(l, "opcode", sqe->opcode);
-	put_lit(l, ",\"opcode_name\":");
-	json_name(l, nvme_opcode_short(qtype, sqe->opcode));
-	put_lit(l, ",\"opcode_desc\":");
-	json_name(l, nvme_opcode_name(qtype, sqe->opcode));
+	p = line_room(l, p, 2 * PIECE_MAX);
+	p = emit_u64_key(p, "opcode", sqe->opcode);
+	p = emit_lit(p, ",\"opcode_name\":");
+	p = json_name(l, p, nvme_opcode_short(qtype, sqe->opcode));
+	p = put_lit(l, p, ",\"opcode_desc\":");
+	p = json_name(l, p, nvme_opcode_name(qtype, sqe->opcode));
+	p = line_room(l, p, 15 * PIECE_MAX);
 	if (qtype == NVME_QTYPE_IO)
-		put_lit(l, ",\"queue_type\":\"io\"");
+		p = emit_lit(p, ",\"queue_type\":\"io\"");
 	else
-		put_lit(l, ",\"queue_type\":\"admin\"");
-	json_u64(l, "flags", sqe->flags);
-	json_u64(l, "cid", sqe->command_id);
-	json_u64(l, "nsid", sqe->nsid);
-	json_u64(l, "cdw2", sqe->cdw2);
-	json_u64(l, "cdw3", sqe->cdw3);
-	json_u64(l, "cdw10", sqe->cdw10);
-	json_u64(l, "cdw11", sqe->cdw11);
-	json_u64(l, "cdw12", sqe->cdw12);
-	json_u64(l, "cdw13", sqe->cdw13);
-	json_u64(l, "cdw14", sqe->cdw14);
-	json_u64(l, "cdw15", sqe->cdw15);
-	put_lit(l, ",\"metadata\":");
-	if (r->flags & NVMETRACE_F_PTRS)
-		put_bool(l, sqe->mptr);
-	else
-		put_lit(l, "null");
-	put_lit(l, ",\"data\":");
-	if (r->flags & NVMETRACE_F_PTRS)
-		put_bool(l, sqe->prp1);
-	else
-		put_lit(l, "null");
-	put_lit(l, ",\"sqe_fault\":");
-	put_bool(l, r->flags & NVMETRACE_F_SQE_FAULT);
-	json_fields(l, sqe, qtype);
+		p = emit_lit(p, ",\"queue_type\":\"admin\"");
+	p = emit_u64_key(p, "flags", sqe->flags);
+	p = emit_u64_key(p, "cid", sqe->command_id);
+	p = emit_u64_key(p, "nsid", sqe->nsid);
+	p = emit_u64_key(p, "cdw2", sqe->cdw2);
+	p = emit_u64_key(p, "cdw3", sqe->cdw3);
+	p = emit_u64_key(p, "cdw10", sqe->cdw10);
+	p = emit_u64_key(p, "cdw11", sqe->cdw11);
+	p = emit_u64_key(p, "cdw12", sqe->cdw12);
+	p = emit_u64_key(p, "cdw13", sqe->cdw13);
+	p = emit_u64_key(p, "cdw14", sqe->cdw14);
+	p = emit_u64_key(p, "cdw15", sqe->cdw15);
+	p = emit_maybe(emit_lit(p, ",\"metadata\":"), ptrs, sqe->mptr);
+	p = emit_maybe(emit_lit(p, ",\"data\":"), ptrs, sqe->prp1);
+	p = emit_bool(emit_lit(p, ",\"sqe_fault\":"), r->flags & NVMETRACE_F_SQE_FAULT);
+	return json_fields(l, p, sqe, qtype);
 }
 
 /* The completion: status split and named, result, retries. */
-static void json_completion(struct line *l, const struct nvmetrace_record *r,
-			    const struct nvme_sqe *sqe)
+static char *json_completion(struct line *l, char *p, const struct nvmetrace_record *r,
+			     const struct nvme_sqe *sqe)
 {
 	struct nvme_status st;
 	char tmp[64];
 
-	put_lit(l, ",\"state\":\"completed\"");
+	p = put_lit(l, p, ",\"state\":\"completed\"");
 	if (r->status < 0) {
-		put_mem(l, tmp, (size_t)snprintf(tmp, sizeof(tmp),
+		p = put_mem(l, p, tmp, (size_t)snprintf(tmp, sizeof(tmp),
 			",\"status\":null,\"errno\":%lld,\"errno_name\":\"", -(long long)r->status));
-		put_str(l, errno_name(r->status));
-		put_ch(l, '"');
+		p = put_str(l, p, errno_name(r->status));
+		p = put_ch(l, p, '"');
 	} else {
 		nvme_status_decode((uint16_t)r->status, &st);
-		json_u64(l, "status", (uint64_t)r->status);
-		json_u64(l, "sct", st.sct);
-		json_u64(l, "sc", st.sc);
-		json_u64(l, "crd", st.crd);
-		put_lit(l, ",\"more\":");
-		put_bool(l, st.more);
-		put_lit(l, ",\"dnr\":");
-		put_bool(l, st.dnr);
-		put_lit(l, ",\"sct_name\":\"");
-		put_str(l, nvme_sct_name(st.sct));
-		put_lit(l, "\",\"status_name\":");
-		json_string(l, status_name((uint16_t)r->status, sqe->opcode == 0x7f), 96);
+		p = line_room(l, p, 7 * PIECE_MAX);
+		p = emit_u64_key(p, "status", (uint64_t)r->status);
+		p = emit_u64_key(p, "sct", st.sct);
+		p = emit_u64_key(p, "sc", st.sc);
+		p = emit_u64_key(p, "crd", st.crd);
+		p = emit_bool(emit_lit(p, ",\"more\":"), st.more);
+		p = emit_bool(emit_lit(p, ",\"dnr\":"), st.dnr);
+		p = emit_lit(p, ",\"sct_name\":\"");
+		p = put_str(l, p, nvme_sct_name(st.sct));
+		p = put_lit(l, p, "\",\"status_name\":");
+		p = json_string(l, p, status_name((uint16_t)r->status, sqe->opcode == 0x7f), 96);
 	}
 	if (r->source == NVMETRACE_SRC_REQUEST) {
-		json_u64(l, "result", r->result);
-		json_u64(l, "retries", r->retries);
+		p = line_room(l, p, 2 * PIECE_MAX);
+		p = emit_u64_key(p, "result", r->result);
+		p = emit_u64_key(p, "retries", r->retries);
 	}
+	return p;
 }
 
-static void json_line(struct line *l, const struct nvmetrace_record *r,
-		      const struct output_ctx *ctx)
+/* One record's line at p; returns its end. */
+static char *json_line(struct line *l, char *p, const struct nvmetrace_record *r,
+		       const struct output_ctx *ctx)
 {
 	struct nvme_sqe sqe;
 	char ts[48], us[32];
 
 	nvme_sqe_decode(r->sqe, &sqe);
 	output_format_time(ts, sizeof(ts), r->ts_ns, ctx);
-	put_lit(l, "{\"ts_ns\":");
-	put_u64(l, r->ts_ns);
-	put_lit(l, ",\"time\":");
+	p = line_room(l, p, 3 * PIECE_MAX);
+	p = emit_u64(emit_lit(p, "{\"ts_ns\":"), r->ts_ns);
+	p = emit_lit(p, ",\"time\":");
 	if (ctx->time_style == TIME_REL || ctx->time_style == TIME_NS)
-		put_str(l, ts);
+		p = emit_mem(p, ts, strlen(ts));	/* a number, < 48 bytes */
 	else
-		json_string(l, ts, sizeof(ts));
-	put_lit(l, ",\"comm\":");
-	json_string(l, r->comm, NVMETRACE_COMM_LEN);
-	json_u64(l, "pid", r->pid);
-	json_u64(l, "tid", r->tid);
+		p = json_string(l, p, ts, sizeof(ts));
+	p = put_lit(l, p, ",\"comm\":");
+	p = json_string(l, p, r->comm, NVMETRACE_COMM_LEN);
+	p = line_room(l, p, 7 * PIECE_MAX);
+	p = emit_u64_key(p, "pid", r->pid);
+	p = emit_u64_key(p, "tid", r->tid);
 	if (r->source == NVMETRACE_SRC_USER_CMD)
-		put_lit(l, ",\"source\":\"user_cmd\"");
+		p = emit_lit(p, ",\"source\":\"user_cmd\"");
 	else
-		put_lit(l, ",\"source\":\"request\"");
-	put_lit(l, ",\"passthru\":");
-	put_bool(l, r->flags & NVMETRACE_F_PASSTHRU);
+		p = emit_lit(p, ",\"source\":\"request\"");
+	p = emit_bool(emit_lit(p, ",\"passthru\":"), r->flags & NVMETRACE_F_PASSTHRU);
 	if (r->flags & NVMETRACE_F_CTRL) {
-		put_lit(l, ",\"ctrl\":\"");
-		l->n += ctrl_name(line_room(l, 16), r->ctrl);
-		put_ch(l, '"');
+		p = emit_lit(p, ",\"ctrl\":\"");	/* "nvme" and an int: 15 bytes */
+		p += ctrl_name(p, r->ctrl);
+		*p++ = '"';
 	} else {
-		put_lit(l, ",\"ctrl\":null");
+		p = emit_lit(p, ",\"ctrl\":null");
 	}
-	put_lit(l, ",\"disk\":");
+	p = emit_lit(p, ",\"disk\":");
 	if (r->disk[0])
-		json_string(l, r->disk, NVMETRACE_DISK_LEN);
+		p = json_string(l, p, r->disk, NVMETRACE_DISK_LEN);
 	else
-		put_lit(l, "null");
+		p = emit_lit(p, "null");
+	p = line_room(l, p, 3 * PIECE_MAX);
 	if (r->flags & NVMETRACE_F_QID) {
-		json_u64(l, "qid", r->qid);
-		json_u64(l, "tag", r->tag);
-		json_u64(l, "data_len", r->data_len);
+		p = emit_u64_key(p, "qid", r->qid);
+		p = emit_u64_key(p, "tag", r->tag);
+		p = emit_u64_key(p, "data_len", r->data_len);
 	} else {
-		put_lit(l, ",\"qid\":null,\"tag\":null,\"data_len\":null");
+		p = emit_lit(p, ",\"qid\":null,\"tag\":null,\"data_len\":null");
 	}
-	json_command(l, r, &sqe);
+	p = json_command(l, p, r, &sqe);
 	if (r->flags & NVMETRACE_F_INFLIGHT) {
-		put_lit(l, ",\"state\":\"inflight\",\"age_us\":");
+		p = put_lit(l, p, ",\"state\":\"inflight\",\"age_us\":");
 	} else if (r->flags & NVMETRACE_F_REQUEUED) {
-		put_lit(l, ",\"state\":\"requeued\",\"age_us\":");
+		p = put_lit(l, p, ",\"state\":\"requeued\",\"age_us\":");
 	} else {
-		json_completion(l, r, &sqe);
-		put_lit(l, ",\"latency_us\":");
+		p = json_completion(l, p, r, &sqe);
+		p = put_lit(l, p, ",\"latency_us\":");
 	}
-	put_mem(l, us, format_us(us, r->latency_ns, false));
-	put_lit(l, "}\n");
+	p = line_room(l, p, PIECE_MAX);
+	p = emit_mem(p, us, format_us(us, r->latency_ns, false));	/* < 32 bytes */
+	return emit_lit(p, "}\n");
 }
 
 static void json_record(FILE *f, const struct nvmetrace_record *r,
@@ -847,17 +865,15 @@ static void json_record(FILE *f, const struct nvmetrace_record *r,
 	struct line l;
 
 	line_init(&l, f);
-	json_line(&l, r, ctx);
-	line_flush(&l);
+	line_spill(&l, json_line(&l, l.buf, r, ctx));
 }
 
 static void json_put(struct sink *s, const struct nvmetrace_record *r)
 {
 	struct line l;
+	char *p = line_init_sink(&l, s);
 
-	line_init_sink(&l, s);
-	json_line(&l, r, &s->ctx);
-	s->block_len = l.n;
+	s->block_len = (size_t)(json_line(&l, p, r, &s->ctx) - l.buf);
 }
 
 const struct output output_json = {

@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "output.h"
 #include "unit.h"
 
@@ -153,6 +154,94 @@ static void random_record(struct nvmetrace_record *r, int i)
 	random_name(r->disk, sizeof(r->disk), rnd() % 2);
 }
 
+/* The JSON writer checks its room once for a run of pieces and then stores
+ * without checks (PIECE_MAX bytes a piece): put a line at each of the last
+ * left bytes of the sink's block, which is allocated to its size (ASan, in
+ * the unit-asan build, sees a store past it), and see the line come out
+ * whole, part written to stdout when the block filled and the rest left in
+ * the block. tmp takes stdout's file descriptor. Returns the number of
+ * placements that differ.
+ */
+static int json_at_block_end(const struct nvmetrace_record *r, const struct output_ctx *ctx,
+			     FILE *tmp)
+{
+	char *want = NULL, *block = malloc(SINK_BLOCK), out[8192];
+	size_t want_len = 0, left, start, skip, n;
+	int fd = fileno(tmp), saved, bad = 0;
+	FILE *f = open_memstream(&want, &want_len);
+	off_t size;
+
+	if (!f || !block)
+		return 1;
+	output_json.record(f, r, ctx);
+	fclose(f);
+	if (want_len + 16 > sizeof(out))
+		return 1;
+	fflush(stdout);
+	saved = dup(1);
+	if (saved < 0 || dup2(fd, 1) < 0)
+		return 1;
+	memset(block, 'x', SINK_BLOCK);
+	/* From no room at all to room for the line and more. */
+	for (left = 1; left <= want_len + 8; left++) {
+		struct sink s = { .out = &output_json, .ctx = *ctx, .block = block,
+				  .block_len = SINK_BLOCK - left };
+
+		start = SINK_BLOCK - left - 16;	/* 16 bytes before the line */
+		if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
+			break;
+		output_json.put(&s, r);
+		/* What came out from start on: the file's part, then the block's. */
+		size = lseek(fd, 0, SEEK_END);
+		n = 0;
+		if (size > (off_t)start)
+			n = (size_t)pread(fd, out, sizeof(out), (off_t)start);
+		skip = size > (off_t)start ? 0 : start - (size_t)size;
+		if (s.block_len < skip || n + s.block_len - skip > sizeof(out)) {
+			bad++;
+			continue;
+		}
+		memcpy(out + n, block + skip, s.block_len - skip);
+		n += s.block_len - skip;
+		if (s.error || n != 16 + want_len || memcmp(out + 16, want, want_len) ||
+		    memcmp(out, "xxxxxxxxxxxxxxxx", 16))
+			bad++;
+		memset(block, 'x', want_len + 16);	/* where the line went on */
+		memset(block + SINK_BLOCK - left, 'x', left);
+	}
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	free(want);
+	free(block);
+	return bad;
+}
+
+/* The longest lines: every number at its widest, every name escaped. */
+static void widest_record(struct nvmetrace_record *r, int kind)
+{
+	memset(r, 0, sizeof(*r));
+	r->ts_ns = ~0ull;
+	r->latency_ns = ~0ull;
+	r->result = ~0ull;
+	r->pid = r->tid = ~0u;
+	r->data_len = ~0u;
+	r->qid = r->tag = 0xffff;
+	r->retries = 0xff;
+	r->ctrl = INT32_MIN;
+	r->source = kind == 4 ? NVMETRACE_SRC_USER_CMD : NVMETRACE_SRC_REQUEST;
+	r->flags = NVMETRACE_F_COMPLETED | NVMETRACE_F_QID | NVMETRACE_F_CTRL |
+		   NVMETRACE_F_PTRS | NVMETRACE_F_SQE_FAULT | NVMETRACE_F_PASSTHRU |
+		   NVMETRACE_F_QTYPE | (kind & 1 ? NVMETRACE_F_IOQ : 0) |
+		   (kind == 2 ? NVMETRACE_F_INFLIGHT : 0) | (kind == 3 ? NVMETRACE_F_REQUEUED : 0);
+	r->status = kind == 5 ? -524 : kind == 6 ? INT32_MIN : 0x7fff;
+	memset(r->comm, 0x01, sizeof(r->comm));
+	memset(r->disk, '"', sizeof(r->disk));
+	memset(r->sqe, 0xff, sizeof(r->sqe));
+	r->sqe[0] = kind & 1 ? 0x02 : 0x06;	/* Read, Identify: named fields */
+	r->sqe[40] = kind & 1 ? 0xff : 0x00;	/* CNS 0 */
+}
+
 int main(void)
 {
 	struct output_ctx ctx = { .mono_to_real_ns = 1763770000000000000ll,
@@ -214,6 +303,27 @@ int main(void)
 		}
 		free(got);
 		got = NULL;
+	}
+	{
+		static const enum time_style styles[] = { TIME_WALL, TIME_ISO, TIME_REL, TIME_NS };
+		FILE *tmp = tmpfile();
+		int placed = 0, differ = 0, k, t;
+
+		for (k = 0; tmp && k < 7 + 8; k++) {
+			if (k < 7)
+				widest_record(&r, k);
+			else
+				random_record(&r, 1000 + k);
+			for (t = 0; t < 4; t++) {
+				ctx.time_style = styles[t];
+				differ += json_at_block_end(&r, &ctx, tmp);
+				placed++;
+			}
+		}
+		if (tmp)
+			fclose(tmp);
+		CHECK(tmp && differ == 0, "JSON lines at the sink's block's end: whole, and no store past "
+		      "it (%d lines at every offset, %d placements differ)", placed, differ);
 	}
 	CHECK(i == 200000, "table rows: a memory stream for each of 200000 rows");
 	CHECK(bad == 0, "table rows: every column as printf prints it (200000 rows, %d differ, "
