@@ -557,6 +557,20 @@ class Report:
               for r in self.of("IREADER", config=config, workload=wl) if int(r["commands"]) > 0]
         return bpf, med(rd)
 
+    def ic_sys(self, config, wl, base):
+        """The whole system's instructions per command with config attached
+        (as ic_base, less what the reader runs idle over the clock between
+        the runs), less an untraced command's (base); one a repetition."""
+        idle = self.ic_idle(config) or 0
+        vals = []
+        for r in self.of("ISYS", config=config, workload=wl):
+            dn = int(r["long_commands"]) - int(r["short_commands"])
+            if dn > 0 and base:
+                busy = int(r["long_busy"]) - int(r["short_busy"])
+                clock = int(r["long_clock"]) - int(r["short_clock"])
+                vals.append((busy - idle / 1e9 * clock) / dn - base)
+        return vals
+
     def icount_section(self, ic):
         shift = (ic.of("INFO") or [{}])[0].get("icount_shift", "0")
         print("## Instructions per command (QEMU -icount)\n")
@@ -608,17 +622,64 @@ class Report:
         print("tracefs's row is its reader (`cat trace_pipe`) alone: the kernel's work to "
               "build each event in the ring buffer is not separable here. bpftrace's and BCC's "
               "seed scripts do not see block I/O (their hook is nvme_submit_user_cmd).\n")
+        sys_added = {}
+        if ic.of("ISYS"):
+            print("The whole system with each tool attached, counted as an untraced command is "
+                  "(runs of 10,000 and 2,500 commands, the difference over the difference in "
+                  "commands, bpf_stats off), less an untraced command's (the median above) and "
+                  "what the reader runs idle over the same clock: everything the tool adds, "
+                  "whoever runs it (its programs, its reader, the hooks' dispatch, the wakeups "
+                  "and context switches it causes). The reader's run time above is not quite "
+                  "that: it also holds the interrupts that come while it runs (their completion "
+                  "work and programs, which bpf_stats counts again), where the kernel does not "
+                  "set CONFIG_IRQ_TIME_ACCOUNTING, as Debian's 6.1 does not. Median over the "
+                  "repetitions, and its range. These counts move more than the exact ones: any "
+                  "program on the path changes when the submitter goes to sleep and when the "
+                  "completion comes, and with them which kernel paths run (the floors' rows: "
+                  "an empty program, and nvmetrace's default on block I/O, which it does not "
+                  "trace, show how far), so the targets are judged on the exact counts and "
+                  "these are shown beside them.\n")
+            print("| configuration | storm: added | share | range | block I/O: added | share "
+                  "| range |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for c in ic.configs("ISYS"):
+                cells = []
+                for wl in ("storm", "block"):
+                    v = ic.ic_sys(c, wl, bmed[wl])
+                    m = med(v)
+                    sys_added[(c, wl)] = None if m is None or not bmed[wl] else m / bmed[wl]
+                    cells += [fmt(m), fmt(None if sys_added[(c, wl)] is None else
+                                          sys_added[(c, wl)] * 100, "{:.1f}%"),
+                              f"{min(v):,.0f} - {max(v):,.0f}" if v else "n/a"]
+                print(f"| {NAMES.get(c, c)} | " + " | ".join(cells) + " |")
+            print()
 
         def pct(c, wl):
             v = share.get((c, wl))
             return fmt(None if v is None else v * 100, "{:.1f}%")
+        def sys_pct(c, wl):
+            v = sys_added.get((c, wl))
+            return fmt(None if v is None else v * 100, "{:.1f}%")
+
+        def sys_text(c, wl, inside=False):
+            """The whole system's count beside an exact one."""
+            if (c, wl) not in sys_added:
+                return ""
+            return (f"; whole system {sys_pct(c, wl)}" if inside else
+                    f" (whole system {sys_pct(c, wl)})")
+
+        def within(c, wl, limit):
+            """BPF + reader, exact, within the limit (the whole system's
+            count is shown beside it: see its table)."""
+            v = share.get((c, wl))
+            return None if v is None else v <= limit
         for wl, label in (("storm", "passthrough storm"), ("block", "block I/O")):
-            a = share.get(("nvmetrace-a", wl))
             self.target(f"nvmetrace -a costs <= 5% on the {label}, in instructions "
                         "(BPF + reader, of an untraced command's)",
                         f"{pct('nvmetrace-a', wl)} ({fmt(total.get(('nvmetrace-a', wl)))} of "
-                        f"{fmt(bmed[wl])}); empty programs on its hooks {pct('empty-a', wl)}",
-                        None if a is None else a <= 0.05)
+                        f"{fmt(bmed[wl])}{sys_text('nvmetrace-a', wl, True)}); empty programs on its "
+                        f"hooks {pct('empty-a', wl)}{sys_text('empty-a', wl)}",
+                        within("nvmetrace-a", wl, 0.05))
             seeing = ALTERNATIVES if wl == "storm" else SEE_BLOCK_IO
             alts = {c: total.get((c, wl)) for c in seeing if total.get((c, wl)) is not None}
             ta = total.get(("nvmetrace-a", wl))
@@ -628,13 +689,21 @@ class Report:
                             f"{c} {v:,.0f}" + (" (its reader alone)" if c == "tracefs" else "")
                             for c, v in alts.items()),
                         None if ta is None or not alts else all(ta <= v for v in alts.values()))
-            h = share.get(("nvmetrace-H", wl))
+            sa = sys_added.get(("nvmetrace-a", wl))
+            salts = {c: sys_added[(c, wl)] for c in seeing if sys_added.get((c, wl)) is not None}
+            if sa is not None and salts:
+                self.target(f"nvmetrace -a cheaper than every alternative on the {label}, "
+                            "in the whole system's instructions per command (tracefs's "
+                            "events included)",
+                            f"nvmetrace -a {sys_pct('nvmetrace-a', wl)}; " + ", ".join(
+                                f"{c} {sys_pct(c, wl)}" for c in salts),
+                            all(sa <= v for v in salts.values()))
             self.target(f"nvmetrace -a -H costs <= 2% on the {label}, in instructions",
                         f"{pct('nvmetrace-H', wl)} ({fmt(total.get(('nvmetrace-H', wl)))} of "
-                        f"{fmt(bmed[wl])}); the least latency histogram on these hooks "
-                        f"(bench/empty.bpf.c) {pct('floor-hist', wl)}, empty programs "
-                        f"{pct('empty-a', wl)}",
-                        None if h is None else h <= 0.02)
+                        f"{fmt(bmed[wl])}{sys_text('nvmetrace-H', wl, True)}); the least latency "
+                        f"histogram on these hooks (bench/empty.bpf.c) {pct('floor-hist', wl)}"
+                        f"{sys_text('floor-hist', wl)}, empty programs {pct('empty-a', wl)}",
+                        within("nvmetrace-H", wl, 0.02))
         # Per event, on the same hook, exact: nvmetrace's kprobe on
         # nvme_submit_user_cmd against bpftrace's and BCC's, and against an
         # empty one; -a's setup program against an empty tp_btf.
