@@ -310,11 +310,6 @@ static ALWAYS_INLINE char *put_u64(struct line *l, char *p, uint64_t v)
 	return p + u64_write(p, v);
 }
 
-static ALWAYS_INLINE char *put_bool(struct line *l, char *p, bool v)
-{
-	return v ? put_lit(l, p, "true") : put_lit(l, p, "false");
-}
-
 /* The emit_ helpers store without a check: they go in a run of pieces
  * that line_room() first made room for, PIECE_MAX bytes a piece. A piece
  * is a key with its value: ",\"cdw10\":" and 20 digits at most.
