@@ -107,6 +107,14 @@ bool ksym_find(const char *name, bool text, char module[KSYM_MODULE_LEN])
 	return found;
 }
 
+bool kernel_module_loaded(const char *module)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", module);
+	return access(path, F_OK) == 0;
+}
+
 bool have_kernel_btf(const char *module)
 {
 	char path[128];
@@ -164,7 +172,7 @@ bool kernel_btf_home(const char *name, int kind, char module[KSYM_MODULE_LEN])
 	/* The driver's core module (drivers/nvme/host: nvme-core), else
 	 * built into the kernel.
 	 */
-	static const char *const homes[] = { "nvme_core", "" };
+	static const char *const homes[] = { NVME_CORE_MODULE, "" };
 	struct btf *btf;
 	size_t i;
 

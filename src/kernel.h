@@ -25,6 +25,17 @@ bool have_sys_admin(void);
  */
 bool ksym_find(const char *name, bool text, char module[KSYM_MODULE_LEN]);
 
+/* The NVMe driver's core module (drivers/nvme/host: nvme-core): its
+ * passthrough function, its tracepoints and its types are there when it is
+ * a module.
+ */
+#define NVME_CORE_MODULE "nvme_core"
+
+/* True if module is loaded as a module (/sys/module/MODULE/initstate; a
+ * built-in one has no initstate): a stat, where BTF would be parsed.
+ */
+bool kernel_module_loaded(const char *module);
+
 /* Where the running kernel's BTF has name of BTF kind (BTF_KIND_FUNC,
  * BTF_KIND_TYPEDEF...): in module nvme_core's BTF (module gets its name) or
  * in vmlinux BTF (module gets ""). BTF describes what is loaded, so this

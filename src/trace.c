@@ -66,6 +66,7 @@ struct session {
 	char module[KSYM_MODULE_LEN];	/* module holding the hooks, "" vmlinux */
 	bool nvme_btf;			/* BTF has the NVMe driver's types */
 	int submit_nargs;		/* SUBMIT_FUNC's arguments in BTF, or -errno */
+	bool found_by_module;		/* found without BTF: see find_driver() */
 	const char *target;		/* what we hook, for messages */
 	bool watched;			/* the device (-d) or a controller existed */
 	int btf_fd;			/* BTF for CO-RE without CAP_SYS_ADMIN, or -1 */
@@ -323,8 +324,23 @@ static void configure(struct session *s, bool pairs, bool plain)
 	ro->filter_on_setup = f->pid || f->comm || f->ctrl >= 0 || f->disk || f->nsid >= 0 ||
 			      f->qid >= 0 || f->opcode >= 0;
 	ro->filter_on_done = f->failed || f->min_ns;
-	if (env.all) {
-		/* block_rq_insert(q, rq) lost q in Linux 5.11 (commit a54895fa057c). */
+	/* Maps no loaded program uses: one entry each (preallocated, 16,384
+	 * records of nvmetrace_inflight cost a few MB, and 15-30 ms of the
+	 * start under emulation to create).
+	 */
+	if (!env.all) {
+		bpf_map__set_max_entries(s->skel->maps.nvmetrace_inflight, 1);
+		bpf_map__set_max_entries(s->skel->maps.nvmetrace_submitters, 1);
+	} else {
+		bpf_map__set_max_entries(s->skel->maps.nvmetrace_calls, 1);
+		if (!need_submitter())
+			bpf_map__set_max_entries(s->skel->maps.nvmetrace_submitters, 1);
+	}
+	if (bpf_program__autoload(s->skel->progs.nvmetrace_rt_ins)) {
+		/* block_rq_insert(q, rq) lost q in Linux 5.11 (commit
+		 * a54895fa057c). Only the raw_tp program needs to know: the
+		 * tp_btf one is for kernels with BPF atomics (5.12).
+		 */
 		n = kernel_tp_nargs("block_rq_insert", NULL);
 		ro->rq_insert_has_q = n == 2;
 	}
@@ -473,6 +489,113 @@ static int session_attach(struct session *s, enum attach_mode method)
 	return 0;
 }
 
+/* Where SUBMIT_FUNC is, asking BTF, then kallsyms. */
+static int find_submit_func(struct session *s)
+{
+	/* BTF answers where kallsyms would take a second under emulation;
+	 * kallsyms where there is no BTF for the driver.
+	 */
+	if (kernel_btf_home(SUBMIT_FUNC, BTF_KIND_FUNC, s->module)) {
+		/* For the reason fentry cannot attach, read now from the
+		 * BTF at hand: not parsed again then.
+		 */
+		s->submit_nargs = kernel_func_nargs(SUBMIT_FUNC, s->module);
+		return 0;
+	}
+	s->submit_nargs = -ENOENT;
+	if (!ksym_find(SUBMIT_FUNC, true, s->module)) {
+		fprintf(stderr, "nvmetrace: %s not found: is the nvme driver loaded?\n",
+			SUBMIT_FUNC);
+		return 1;
+	}
+	return 0;
+}
+
+/* Where nvme:nvme_setup_cmd is, asking BTF, then kallsyms. */
+static int find_tracepoint(struct session *s)
+{
+	if (!kernel_btf_home("btf_trace_nvme_setup_cmd", BTF_KIND_TYPEDEF, s->module) &&
+	    !ksym_find("__tracepoint_nvme_setup_cmd", false, s->module)) {
+		fprintf(stderr, "nvmetrace: tracepoint nvme:nvme_setup_cmd not found: "
+			"is the nvme driver loaded?\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* Where the NVMe driver is, and whether its types are in BTF. */
+static int find_driver(struct session *s)
+{
+	s->target = env.all ? "nvme:nvme_setup_cmd/nvme_complete_rq" : SUBMIT_FUNC;
+	/* The driver's core loaded as a module holds the hooks, and its
+	 * types where the module has BTF: libbpf finds them while loading,
+	 * and only a failure asks more (driver_missing()). Parsing vmlinux
+	 * BTF here as well took a fifth of the start under emulation.
+	 * Without CAP_SYS_ADMIN, -a needs the lookups below all the same.
+	 */
+	if (kernel_module_loaded(NVME_CORE_MODULE) && (!env.all || have_sys_admin())) {
+		snprintf(s->module, sizeof(s->module), "%s", NVME_CORE_MODULE);
+		s->found_by_module = true;
+		s->nvme_btf = have_kernel_btf(s->module);
+	} else if (!env.all) {
+		return find_submit_func(s);
+	} else if (find_tracepoint(s)) {
+		return 1;
+	}
+	if (!env.all)
+		return 0;
+	/* struct request's size, and so where the driver's data is, comes
+	 * from vmlinux BTF: -a cannot work without it.
+	 */
+	if (!have_kernel_btf(NULL)) {
+		fprintf(stderr, "nvmetrace: failed to trace every command (-a): the kernel "
+			"has no BTF (/sys/kernel/btf/vmlinux); use a kernel built with "
+			"CONFIG_DEBUG_INFO_BTF\n");
+		return 1;
+	}
+	if (!s->found_by_module)
+		s->nvme_btf = kernel_has_struct("nvme_request", s->module[0] ? s->module : NULL);
+	/* Without CAP_SYS_ADMIN libbpf cannot look at module BTF (it would
+	 * fail the load while looking for the NVMe types there): hand it one
+	 * BTF that has everything there is, so it never looks.
+	 */
+	if (!have_sys_admin()) {
+		if (s->nvme_btf && s->module[0]) {
+			s->btf_fd = kernel_merged_btf_fd(s->module);
+			if (s->btf_fd < 0 && env.verbose)
+				fprintf(stderr, "nvmetrace: failed to merge the BTF of module %s: %s\n",
+					s->module, strerror(-s->btf_fd));
+		} else if (!s->nvme_btf) {
+			s->btf_fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+		}
+	}
+	if (!s->nvme_btf) {
+		if (env.filter.ctrl >= 0) {
+			fprintf(stderr, "nvmetrace: cannot filter by controller: this kernel has "
+				"no BTF for the NVMe driver (module %s); use -d nvmeNnM\n",
+				s->module[0] ? s->module : "vmlinux");
+			return 1;
+		}
+		if (env.verbose)
+			fprintf(stderr, "nvmetrace: no BTF for the NVMe driver's types "
+				"(module %s): using the pre-5.14 struct nvme_request layout; "
+				"the controller of admin commands is unknown\n",
+				s->module[0] ? s->module : "vmlinux");
+	}
+	return 0;
+}
+
+/* After a failed attach of a driver found by its module: if the hook is
+ * not there after all (the driver renamed it), say so as find_driver()
+ * would have; true if it was said.
+ */
+static bool driver_missing(struct session *s)
+{
+	if (!s->found_by_module)
+		return false;
+	return env.all ? find_tracepoint(s) : find_submit_func(s);
+}
+
 static const char *errstr(int err)
 {
 	err = err < 0 ? -err : err;
@@ -501,7 +624,8 @@ static void btf_method_reason(const struct session *s, enum attach_mode m, int e
 		snprintf(buf, len, "%s (%s)", errstr(err), errno_name(err));
 		return;
 	}
-	nargs = s->submit_nargs;
+	nargs = s->found_by_module ? kernel_func_nargs(SUBMIT_FUNC, s->module) : s->submit_nargs;
+	kernel_btf_release();
 	if (err == -ESRCH || nargs == -ENOENT) {
 		snprintf(buf, len, "no BTF for %s", SUBMIT_FUNC);
 		return;
@@ -560,7 +684,7 @@ static int session_start(struct session *s)
 	 */
 	enum attach_mode also = env.attach == ATTACH_AUTO && !env.all ? plain_m : ATTACH_AUTO;
 	char why[256] = "";
-	int err;
+	int err, btf_err = 0;
 
 	have_atomics = feature_bpf_atomics();
 	if (env.verbose)
@@ -586,98 +710,34 @@ static int session_start(struct session *s)
 			session_close(s);
 			return 0;
 		}
-		/* Only when it is shown. */
-		if (env.verbose || env.attach == btf_m)
-			btf_method_reason(s, btf_m, err, why, sizeof(why));
 		if (env.attach == btf_m) {
-			fprintf(stderr, "nvmetrace: failed to attach %s to %s: %s\n",
-				attach_mode_name(btf_m), s->target, why);
+			if (!driver_missing(s)) {
+				btf_method_reason(s, btf_m, err, why, sizeof(why));
+				fprintf(stderr, "nvmetrace: failed to attach %s to %s: %s\n",
+					attach_mode_name(btf_m), s->target, why);
+			}
 			return 1;
 		}
+		btf_err = err;
 	}
 	/* Loaded with the first method's programs, or on its own. */
 	err = s->skel ? 0 : session_load(s, plain_m, ATTACH_AUTO);
 	if (!err && (err = session_attach(s, plain_m)))
 		session_close(s);
 	if (err)
-		return attach_error(err, attach_mode_name(plain_m), s->target);
+		return driver_missing(s) ? 1 : attach_error(err, attach_mode_name(plain_m), s->target);
 	if (env.verbose) {
-		if (env.attach == plain_m)
+		if (env.attach == plain_m) {
 			fprintf(stderr, "nvmetrace: attached to %s by %s (--attach=%s)\n",
 				s->target, attach_mode_name(plain_m), attach_mode_name(plain_m));
-		else
-			fprintf(stderr, "nvmetrace: attached to %s by %s (%s unavailable: %s)\n",
-				s->target, attach_mode_name(plain_m), attach_mode_name(btf_m), why);
-	}
-	return 0;
-}
-
-/* Where the NVMe driver is, and whether its types are in BTF. */
-static int find_driver(struct session *s)
-{
-	if (!env.all) {
-		s->target = SUBMIT_FUNC;
-		/* BTF answers where kallsyms would take a second under
-		 * emulation; kallsyms where there is no BTF for the driver.
-		 */
-		if (kernel_btf_home(SUBMIT_FUNC, BTF_KIND_FUNC, s->module)) {
-			/* For the reason fentry cannot attach, read now
-			 * from the BTF at hand: not parsed again then.
-			 */
-			s->submit_nargs = kernel_func_nargs(SUBMIT_FUNC, s->module);
-			return 0;
+		} else {
+			/* Tracing already: the reason may have to parse BTF. */
+			fprintf(stderr, "nvmetrace: attached to %s by %s\n",
+				s->target, attach_mode_name(plain_m));
+			btf_method_reason(s, btf_m, btf_err, why, sizeof(why));
+			fprintf(stderr, "nvmetrace: %s unavailable: %s\n",
+				attach_mode_name(btf_m), why);
 		}
-		s->submit_nargs = -ENOENT;
-		if (!ksym_find(SUBMIT_FUNC, true, s->module)) {
-			fprintf(stderr, "nvmetrace: %s not found: is the nvme driver loaded?\n",
-				SUBMIT_FUNC);
-			return 1;
-		}
-		return 0;
-	}
-	s->target = "nvme:nvme_setup_cmd/nvme_complete_rq";
-	if (!kernel_btf_home("btf_trace_nvme_setup_cmd", BTF_KIND_TYPEDEF, s->module) &&
-	    !ksym_find("__tracepoint_nvme_setup_cmd", false, s->module)) {
-		fprintf(stderr, "nvmetrace: tracepoint nvme:nvme_setup_cmd not found: "
-			"is the nvme driver loaded?\n");
-		return 1;
-	}
-	/* struct request's size, and so where the driver's data is, comes
-	 * from vmlinux BTF: -a cannot work without it.
-	 */
-	if (!have_kernel_btf(NULL)) {
-		fprintf(stderr, "nvmetrace: failed to trace every command (-a): the kernel "
-			"has no BTF (/sys/kernel/btf/vmlinux); use a kernel built with "
-			"CONFIG_DEBUG_INFO_BTF\n");
-		return 1;
-	}
-	s->nvme_btf = kernel_has_struct("nvme_request", s->module[0] ? s->module : NULL);
-	/* Without CAP_SYS_ADMIN libbpf cannot look at module BTF (it would
-	 * fail the load while looking for the NVMe types there): hand it one
-	 * BTF that has everything there is, so it never looks.
-	 */
-	if (!have_sys_admin()) {
-		if (s->nvme_btf && s->module[0]) {
-			s->btf_fd = kernel_merged_btf_fd(s->module);
-			if (s->btf_fd < 0 && env.verbose)
-				fprintf(stderr, "nvmetrace: failed to merge the BTF of module %s: %s\n",
-					s->module, strerror(-s->btf_fd));
-		} else if (!s->nvme_btf) {
-			s->btf_fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
-		}
-	}
-	if (!s->nvme_btf) {
-		if (env.filter.ctrl >= 0) {
-			fprintf(stderr, "nvmetrace: cannot filter by controller: this kernel has "
-				"no BTF for the NVMe driver (module %s); use -d nvmeNnM\n",
-				s->module[0] ? s->module : "vmlinux");
-			return 1;
-		}
-		if (env.verbose)
-			fprintf(stderr, "nvmetrace: no BTF for the NVMe driver's types "
-				"(module %s): using the pre-5.14 struct nvme_request layout; "
-				"the controller of admin commands is unknown\n",
-				s->module[0] ? s->module : "vmlinux");
 	}
 	return 0;
 }

@@ -183,7 +183,8 @@ t_signals() {
 				verdict=$(sed -n 's/^sigat: //p' /tmp/sig.err)
 			fi
 			others=$(grep -v -e '^sigat: ' -e '^nvmetrace: aggregating' \
-				-e '^nvmetrace: attached to ' -e '^libbpf: ' -e '^nvmetrace: no BTF for the NVMe' \
+				-e '^nvmetrace: attached to ' -e '^nvmetrace: [a-z_]* unavailable: ' \
+				-e '^libbpf: ' -e '^nvmetrace: no BTF for the NVMe' \
 				-e '^nvmetrace: BPF atomics ' \
 				-e '^nvmetrace: block:block_rq_insert not attached: no process to tell' \
 				/tmp/sig.err)

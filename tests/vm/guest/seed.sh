@@ -116,7 +116,8 @@ t_attach_verbose() {
 			grep -q 'attached to nvme_submit_user_cmd by fentry' /tmp/err
 	else
 		check "auto falls back to kprobe" "stderr: $(cat /tmp/err)" \
-			grep -q 'attached to nvme_submit_user_cmd by kprobe (fentry unavailable: ' /tmp/err
+			sh -c "grep -q 'attached to nvme_submit_user_cmd by kprobe\$' /tmp/err &&
+				grep -q '^nvmetrace: fentry unavailable: ' /tmp/err"
 	fi
 	# libbpf's debug log (every CO-RE relocation) with -vv only.
 	check "-v hides libbpf's debug log" "$(grep -c 'libbpf: ' /tmp/err) libbpf lines, first: $(grep -m 1 'libbpf: ' /tmp/err)" \
