@@ -129,13 +129,14 @@ int main(int argc, char **argv)
 	       t_main, t_open - t0, t_load - t_open, t_attach - t_load, btf_parse_ms());
 	fflush(stdout);
 	/* The ladder submits without wakeups: read what is there every
-	 * 10 ms (poll only reads a ring it was woken for).
+	 * 100 ms, as often as nvmetrace's reader wakes on its own (poll
+	 * only reads a ring it was woken for).
 	 */
 	while (!stop) {
 		err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)
 			break;
-		usleep(10000);
+		usleep(100000);
 	}
 	ring_buffer__free(rb);
 	if (skel->bss->floor_lost)

@@ -35,6 +35,19 @@
  *			a module's type even then; the group found by its
  *			one-word key in an open-addressed table, its slot, sum
  *			and errors counted with atomics; the entry given back.
+ * and, on both hooks too, the least a tracer must do there that sends each
+ * command to user space with what nvmetrace -a shows of it (time, latency,
+ * status and result, submitter, the SQE, the device):
+ *   floor_rec_setup	a pairing-table entry claimed by compare-and-swap,
+ *			filled with a timestamp, the task (pid, tid, comm) and
+ *			the SQE (direct loads), and the disk's address (a
+ *			reader would name it once, not per command);
+ *   floor_rec_done	the entry, a timestamp, the head of nvme_request
+ *			(status, result, controller) and, for the admin
+ *			queue, the controller's instance, as floor_hist_done;
+ *			one ring-buffer record of the whole, submitted without
+ *			a wakeup (bench-empty reads the ring every 100 ms);
+ *			the entry given back.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -46,8 +59,9 @@
 #include "../bpf/core_views.h"
 #include "../bpf/sqe_btf.h"
 
-/* nvmetrace's record, so that copies and records are the same size. */
-#define rec nvmetrace_record
+/* nvmetrace's record (struct nvmetrace_record) throughout, so that copies
+ * and records are the same size.
+ */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -58,14 +72,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct rec);
+	__type(value, struct nvmetrace_record);
 } floor_inflight SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct rec);
+	__type(value, struct nvmetrace_record);
 } floor_scratch SEC(".maps");
 
 struct {
@@ -120,7 +134,7 @@ int BPF_PROG(floor_ktime, void *req, void *cmd)
 	return 0;
 }
 
-static __always_inline struct rec *scratch(void)
+static __always_inline struct nvmetrace_record *scratch(void)
 {
 	__u32 zero = 0;
 
@@ -130,7 +144,7 @@ static __always_inline struct rec *scratch(void)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_sqe, void *req, void *cmd)
 {
-	struct rec *r = scratch();
+	struct nvmetrace_record *r = scratch();
 
 	if (r)
 		bpf_probe_read_kernel(r->sqe, sizeof(r->sqe), cmd);
@@ -140,7 +154,7 @@ int BPF_PROG(floor_sqe, void *req, void *cmd)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_sqe_btf, void *req, void *cmd)
 {
-	struct rec *r = scratch();
+	struct nvmetrace_record *r = scratch();
 
 	if (r && cmd)
 		read_sqe_btf(r->sqe, cmd);
@@ -150,7 +164,7 @@ int BPF_PROG(floor_sqe_btf, void *req, void *cmd)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_map, void *req, void *cmd)
 {
-	struct rec *r = scratch();
+	struct nvmetrace_record *r = scratch();
 	__u64 key = (__u64)req;
 
 	if (!r)
@@ -183,7 +197,7 @@ int BPF_PROG(floor_table, void *req, void *cmd)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_ringbuf, void *req, void *cmd)
 {
-	struct rec *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
+	struct nvmetrace_record *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
 
 	if (!r) {
 		floor_lost++;
@@ -197,7 +211,7 @@ int BPF_PROG(floor_ringbuf, void *req, void *cmd)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_record, void *req, void *cmd)
 {
-	struct rec *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
+	struct nvmetrace_record *r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
 	struct task_struct *task;
 
 	if (!r) {
@@ -238,7 +252,7 @@ int BPF_PROG(floor_delete, void *req, void *cmd)
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_update, void *req, void *cmd)
 {
-	struct rec *r = scratch();
+	struct nvmetrace_record *r = scratch();
 	__u64 key = (__u64)req;
 
 	if (r && bpf_map_update_elem(&floor_inflight, &key, r, BPF_ANY))
@@ -371,6 +385,80 @@ int BPF_PROG(floor_hist_done, struct request *req)
 		return 0;
 	}
 	floor_lost++;
+	return 0;
+}
+
+static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
+{
+	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
+
+	return bpf_map_lookup_elem(&floor_pairs, &i);
+}
+
+SEC("tp_btf/nvme_setup_cmd")
+int BPF_PROG(floor_rec_setup, struct request *req, struct nvme_command *cmd)
+{
+	struct nvmetrace_pair *p;
+	struct task_struct *task;
+	__u64 id = (__u64)req;
+
+	if (!req || !cmd)
+		return 0;
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&floor_anchor));
+	p = pair_of(id);
+	if (!p)
+		return 0;
+	if (__sync_val_compare_and_swap(&p->req, 0, id)) {
+		floor_lost++;
+		return 0;
+	}
+	p->rec.ts_ns = bpf_ktime_get_ns();
+	task = bpf_get_current_task_btf();
+	p->rec.pid = task->tgid;
+	p->rec.tid = task->pid;
+	__builtin_memcpy(p->rec.comm, task->comm, sizeof(p->rec.comm));
+	read_sqe_btf(p->rec.sqe, cmd);
+	*(__u64 *)p->rec.disk = (__u64)req->q->disk;
+	return 0;
+}
+
+SEC("tp_btf/nvme_complete_rq")
+int BPF_PROG(floor_rec_done, struct request *req)
+{
+	__u64 id = (__u64)req, head[HEAD_WORDS] = {};
+	struct nvmetrace_pair *p;
+	struct nvme_ctrl *ctrl;
+	struct nvmetrace_record *r;
+	int inst = -1;
+
+	if (!req)
+		return 0;
+	asm volatile("%0 -= %1" : "+r"(id) : "r"(&floor_anchor));
+	p = pair_of(id);
+	if (!p || p->req != id)
+		return 0;
+	r = bpf_ringbuf_reserve(&floor_rb, sizeof(*r), 0);
+	if (!r) {
+		floor_lost++;
+		__sync_lock_test_and_set(&p->req, 0);
+		return 0;
+	}
+	__builtin_memcpy(r, &p->rec, sizeof(*r));
+	__sync_lock_test_and_set(&p->req, 0);
+	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
+	bpf_probe_read_kernel(head, sizeof(head), (void *)req + bpf_core_type_size(struct request));
+	r->status = *(__u16 *)((__u8 *)head +
+			       bpf_core_field_offset(((struct nvme_request *)0)->status));
+	r->result = *(__u64 *)((__u8 *)head +
+			       bpf_core_field_offset(((struct nvme_request *)0)->result));
+	if (!*(__u64 *)r->disk) {
+		ctrl = *(struct nvme_ctrl **)((__u8 *)head +
+					      bpf_core_field_offset(((struct nvme_request *)0)->ctrl));
+		if (ctrl)
+			bpf_core_read(&inst, sizeof(inst), &ctrl->instance);
+	}
+	r->ctrl = inst;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

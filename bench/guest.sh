@@ -64,6 +64,10 @@ start_tool() {
 	# ones empty): what -a -H's cost is held against.
 	floor-hist)	"$EMPTY" floor_hist_setup empty_tp_setup2 floor_hist_done empty_tp_done2 \
 				>"$o" 2>"$e" & ;;
+	# The least tracer that sends each command to user space, with what
+	# -a shows of it: what -a's cost is held against.
+	floor-rec)	"$EMPTY" floor_rec_setup empty_tp_setup2 floor_rec_done empty_tp_done2 \
+				>"$o" 2>"$e" & ;;
 	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
 	empty-*|floor-*) "$EMPTY" "${c//-/_}" >"$o" 2>"$e" & ;;
 	tracefs)
@@ -362,7 +366,7 @@ if [ -n "${ICOUNT:-}" ]; then
 	for rep in $(seq "$REPS"); do
 		ic_base "$rep"
 		for c in nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs empty-a floor-hist \
-			 empty-kprobe empty-tp_btf; do
+			 floor-rec empty-kprobe empty-tp_btf; do
 			wanted "$c" && ic_tool "$c" "$rep"
 		done
 	done

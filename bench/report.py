@@ -22,6 +22,7 @@ NAMES = {
     "spin": "no tracer, a busy loop on one vCPU (nice 19)",
     "empty-a": "empty BPF programs on -a's four programs (floor)",
     "floor-hist": "the least latency histogram on -a's four programs (floor)",
+    "floor-rec": "the least tracer sending each command to user space, on -a's four programs (floor)",
     "empty-kprobe": "empty BPF kprobe (floor)",
     "empty-tp_btf": "empty BPF tp_btf (floor)",
     "floor-ktime": "floor: timestamp",
@@ -677,7 +678,11 @@ class Report:
             self.target(f"nvmetrace -a costs <= 5% on the {label}, in instructions "
                         "(BPF + reader, of an untraced command's)",
                         f"{pct('nvmetrace-a', wl)} ({fmt(total.get(('nvmetrace-a', wl)))} of "
-                        f"{fmt(bmed[wl])}{sys_text('nvmetrace-a', wl, True)}); empty programs on its "
+                        f"{fmt(bmed[wl])}{sys_text('nvmetrace-a', wl, True)}); the least tracer "
+                        f"that sends each command to user space with what -a shows of it "
+                        f"(bench/empty.bpf.c floor_rec, records read and dropped) "
+                        f"{pct('floor-rec', wl)} ({fmt(total.get(('floor-rec', wl)))}"
+                        f"{sys_text('floor-rec', wl, True)}), empty programs on its "
                         f"hooks {pct('empty-a', wl)}{sys_text('empty-a', wl)}",
                         within("nvmetrace-a", wl, 0.05))
             seeing = ALTERNATIVES if wl == "storm" else SEE_BLOCK_IO
