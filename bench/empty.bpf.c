@@ -175,16 +175,27 @@ int BPF_PROG(floor_map, void *req, void *cmd)
 	return 0;
 }
 
+/* A request's (or any id's) entry in a pairing table, as nvmetrace's. */
+static __always_inline __u32 pair_index(__u64 id)
+{
+	return (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
+}
+
+static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
+{
+	__u32 i = pair_index(id);
+
+	return bpf_map_lookup_elem(&floor_pairs, &i);
+}
+
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_table, void *req, void *cmd)
 {
 	struct nvmetrace_pair *p;
 	__u64 id = (__u64)req;
-	__u32 i;
 
 	asm volatile("%0 -= %1" : "+r"(id) : "r"(&floor_anchor));
-	i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
-	p = bpf_map_lookup_elem(&floor_pairs, &i);
+	p = pair_of(id);
 	if (!p)
 		return 0;
 	if (__sync_val_compare_and_swap(&p->req, 0, id))
@@ -296,7 +307,7 @@ struct {
 
 static __always_inline struct hpair *hpair_of(__u64 id)
 {
-	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
+	__u32 i = pair_index(id);
 
 	return bpf_map_lookup_elem(&floor_hpairs, &i);
 }
@@ -388,12 +399,6 @@ int BPF_PROG(floor_hist_done, struct request *req)
 	return 0;
 }
 
-static __always_inline struct nvmetrace_pair *pair_of(__u64 id)
-{
-	__u32 i = (__u32)((id * 0x9e3779b97f4a7c15ull) >> 32) & (NVMETRACE_PAIRS - 1);
-
-	return bpf_map_lookup_elem(&floor_pairs, &i);
-}
 
 SEC("tp_btf/nvme_setup_cmd")
 int BPF_PROG(floor_rec_setup, struct request *req, struct nvme_command *cmd)
