@@ -9,9 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <linux/btf.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "kernel.h"
 
@@ -198,6 +201,245 @@ int kernel_func_nargs(const char *func, const char *module)
 		return id;
 	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
 	return t && btf_is_func_proto(t) ? btf_vlen(t) : -ENOENT;
+}
+
+/* pread() all of len bytes at off; returns 0 or a negative errno. */
+static int pread_all(int fd, void *buf, size_t len, __u64 off)
+{
+	ssize_t r;
+
+	while (len) {
+		r = pread(fd, buf, len, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		buf = (char *)buf + r;
+		len -= (size_t)r;
+		off += (__u64)r;
+	}
+	return 0;
+}
+
+/* A raw BTF file's header, checked against the file's size. */
+static int btf_header_read(int fd, struct btf_header *h)
+{
+	struct stat st;
+	int err;
+
+	if ((err = pread_all(fd, h, sizeof(*h), 0)))
+		return err;
+	if (fstat(fd, &st))
+		return -errno;
+	if (h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) ||
+	    (__u64)h->hdr_len + h->type_off + h->type_len > (__u64)st.st_size ||
+	    (__u64)h->hdr_len + h->str_off + h->str_len > (__u64)st.st_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* The size of the BTF type record at t (its header and what follows it),
+ * or 0 for a kind not known here.
+ */
+static size_t btf_record_size(const struct btf_type *t)
+{
+	__u32 vlen = BTF_INFO_VLEN(t->info);
+
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case 17:	/* BTF_KIND_DECL_TAG (Linux 5.16) */
+		return sizeof(*t) + 4;
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case 18:	/* BTF_KIND_TYPE_TAG (Linux 5.17) */
+		return sizeof(*t);
+	case BTF_KIND_ARRAY:
+		return sizeof(*t) + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return sizeof(*t) + vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return sizeof(*t) + vlen * sizeof(struct btf_enum);
+	case 19:	/* BTF_KIND_ENUM64 (Linux 6.0): name, lo32, hi32 */
+		return sizeof(*t) + vlen * 12;
+	case BTF_KIND_FUNC_PROTO:
+		return sizeof(*t) + vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
+	default:
+		return 0;
+	}
+}
+
+/* How many types vmlinux BTF has, walking its type section a chunk at a
+ * time (no strings, no 5 MB buffer to fault in); or a negative errno.
+ */
+static long vmlinux_btf_count(int fd, const struct btf_header *h)
+{
+	const size_t chunk = 256 * 1024;
+	__u64 start = (__u64)h->hdr_len + h->type_off, pos = 0;
+	size_t want, p, size;
+	long count = 0;
+	char *buf;
+	int err = 0;
+
+	buf = malloc(chunk);
+	if (!buf)
+		return -ENOMEM;
+	while (!err && pos < h->type_len) {
+		want = h->type_len - pos < chunk ? (size_t)(h->type_len - pos) : chunk;
+		if ((err = pread_all(fd, buf, want, start + pos)))
+			break;
+		for (p = 0; p + sizeof(struct btf_type) <= want; p += size, count++) {
+			size = btf_record_size((const struct btf_type *)(buf + p));
+			if (!size || p + size > want)
+				break;
+		}
+		/* A record this does not know, or one bigger than a chunk. */
+		if (!p || (!size && p + sizeof(struct btf_type) <= want))
+			err = -EINVAL;
+		pos += p;
+	}
+	free(buf);
+	return err ? err : count;
+}
+
+/* The BTF fd of a loaded module (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN). */
+static int module_btf_fd(const char *module)
+{
+	struct bpf_btf_info info;
+	char name[64];
+	__u32 id = 0, len;
+	int fd;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)	/* gone meanwhile */
+				continue;
+			return -errno;
+		}
+		memset(&info, 0, sizeof(info));
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(name, module))
+			return fd;
+		close(fd);
+	}
+	return errno == ENOENT ? -ENOENT : -errno;
+}
+
+/* True if the string at off of BTF string section strs (strs_len bytes,
+ * at file offset base in fd when strs is NULL) is name.
+ */
+static bool btf_name_is(const char *strs, __u32 strs_len, int fd, __u64 base, __u32 off,
+			const char *name)
+{
+	size_t n = strlen(name) + 1;
+	char buf[128];
+
+	if (off >= strs_len || strs_len - off < n || n > sizeof(buf))
+		return false;
+	if (strs)
+		return !memcmp(strs + off, name, n);
+	return !pread_all(fd, buf, n, base + off) && !memcmp(buf, name, n);
+}
+
+int kernel_module_btf_ids(const char *module, struct kernel_btf_id *ids, int n)
+{
+	struct btf_header vh, mh;
+	const struct btf_type *t;
+	char *mdata = NULL, path[128];
+	const char *p, *end, *strs;
+	int i, found = 0, vfd, mfd = -1, fd = -1, kind, err;
+	__u32 id, off;
+	long count;
+	size_t size;
+
+	for (i = 0; i < n; i++)
+		ids[i].id = ids[i].obj_fd = 0;
+	vfd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+	if (vfd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	mfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mfd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if ((err = btf_header_read(vfd, &vh)) || (err = btf_header_read(mfd, &mh)))
+		goto out;
+	/* A module's ids follow vmlinux's (1 to count; 0 is void). */
+	count = vmlinux_btf_count(vfd, &vh);
+	if (count < 0) {
+		err = (int)count;
+		goto out;
+	}
+	size = (size_t)mh.hdr_len + mh.str_off + mh.str_len;
+	if ((__u64)mh.hdr_len + mh.type_off + mh.type_len > size)
+		size = (size_t)mh.hdr_len + mh.type_off + mh.type_len;
+	mdata = malloc(size);
+	if (!mdata) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((err = pread_all(mfd, mdata, size, 0)))
+		goto out;
+	p = mdata + mh.hdr_len + mh.type_off;
+	end = p + mh.type_len;
+	strs = mdata + mh.hdr_len + mh.str_off;
+	for (id = (__u32)count + 1; p < end; p += size, id++) {
+		t = (const void *)p;
+		if ((size_t)(end - p) < sizeof(*t) || !(size = btf_record_size(t)) ||
+		    (size_t)(end - p) < size) {
+			err = -EINVAL;
+			goto out;
+		}
+		kind = (int)BTF_INFO_KIND(t->info);
+		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF)
+			continue;
+		/* Split BTF: names past vmlinux's strings are the module's. */
+		off = t->name_off;
+		for (i = 0; i < n; i++) {
+			if (ids[i].id || ids[i].kind != kind)
+				continue;
+			if (off >= vh.str_len ?
+			    btf_name_is(strs, mh.str_len, -1, 0, off - vh.str_len, ids[i].name) :
+			    btf_name_is(NULL, vh.str_len, vfd, (__u64)vh.hdr_len + vh.str_off, off,
+					ids[i].name))
+				ids[i].id = (int)id;
+		}
+	}
+	for (i = 0; i < n; i++)
+		found += ids[i].id > 0;
+	if (found && (fd = module_btf_fd(module)) < 0) {
+		err = fd;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (ids[i].id > 0)
+			ids[i].obj_fd = fd;
+out:
+	/* The module's BTF fd stays open for the programs' load. */
+	if (err && fd >= 0)
+		close(fd);
+	if (err)
+		for (i = 0; i < n; i++)
+			ids[i].id = ids[i].obj_fd = 0;
+	free(mdata);
+	if (mfd >= 0)
+		close(mfd);
+	close(vfd);
+	return err ? err : found;
 }
 
 bool kernel_has_struct(const char *name, const char *module)

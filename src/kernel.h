@@ -58,6 +58,29 @@ int kernel_func_nargs(const char *func, const char *module);
  */
 void kernel_btf_release(void);
 
+/* A BTF-typed attach target (tp_btf, fentry, fexit) as BPF_PROG_LOAD takes
+ * it: the BTF object holding it (a module's BTF fd, or 0 for vmlinux) and
+ * its type id there.
+ */
+struct kernel_btf_id {
+	const char *name;	/* in: the type's name */
+	int kind;		/* in: BTF_KIND_FUNC or BTF_KIND_TYPEDEF */
+	int obj_fd;		/* out: 0 (vmlinux) or the module's BTF fd */
+	int id;			/* out: its id, 0 if not found */
+};
+
+/* Find each of ids[0..n) in loaded module's BTF, as libbpf finds an attach
+ * target, but for all of them at once: libbpf 1.1 looks each program's
+ * target up on its own, through all of vmlinux BTF and then every module's
+ * split BTF from id 1 (all of vmlinux again, for each module before the
+ * one holding it), most of the program loads' time under emulation. Here
+ * vmlinux's type section is walked once, only to count its types (a
+ * module's ids follow them). The module's BTF fd (BPF_BTF_GET_NEXT_ID
+ * needs CAP_SYS_ADMIN) stays open for the load when any id is found.
+ * Returns how many were found, or a negative errno.
+ */
+int kernel_module_btf_ids(const char *module, struct kernel_btf_id *ids, int n);
+
 /* True if the kernel's BTF (the module's, if module is set) has struct name. */
 bool kernel_has_struct(const char *name, const char *module);
 

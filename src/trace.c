@@ -403,6 +403,89 @@ static void session_close(struct session *s)
 	s->skel = NULL;
 }
 
+/* The sections of the BTF-typed programs whose targets are in the NVMe
+ * driver's module, and those targets, looked up once for all of them
+ * (kernel_module_btf_ids()): each section found gets a libbpf handler that
+ * gives the load its ids, where libbpf 1.1 would look each program's
+ * target up again, scanning all of vmlinux BTF once and once more for
+ * every module before the one that holds it (a tenth of a second of the
+ * start under emulation for fentry's). tp_btf/block_rq_insert is left to
+ * libbpf: its target is in vmlinux, found early in one scan.
+ */
+static const struct {
+	const char *sec;
+	enum bpf_attach_type type;
+} btf_secs[] = {
+	{ "fentry/" SUBMIT_FUNC, BPF_TRACE_FENTRY },
+	{ "fexit/" SUBMIT_FUNC, BPF_TRACE_FEXIT },
+	{ "tp_btf/nvme_setup_cmd", BPF_TRACE_RAW_TP },
+	{ "tp_btf/nvme_complete_rq", BPF_TRACE_RAW_TP },
+};
+#define NR_BTF_SECS (int)(sizeof(btf_secs) / sizeof(btf_secs[0]))
+
+static struct kernel_btf_id btf_ids[NR_BTF_SECS] = {
+	{ .name = SUBMIT_FUNC, .kind = BTF_KIND_FUNC },
+	{ .name = SUBMIT_FUNC, .kind = BTF_KIND_FUNC },
+	{ .name = "btf_trace_nvme_setup_cmd", .kind = BTF_KIND_TYPEDEF },
+	{ .name = "btf_trace_nvme_complete_rq", .kind = BTF_KIND_TYPEDEF },
+};
+
+static int btf_sec_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
+			   long cookie)
+{
+	(void)prog;
+	opts->attach_btf_obj_fd = btf_ids[cookie].obj_fd;
+	opts->attach_btf_id = btf_ids[cookie].id;
+	return 0;
+}
+
+static int btf_sec_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+{
+	(void)cookie;
+	*link = bpf_program__attach_trace(prog);
+	return *link ? 0 : -errno;
+}
+
+/* Once, before the first open (libbpf picks a section's handler there).
+ * Without the ids (no BTF to read, or a module's BTF fd without
+ * CAP_SYS_ADMIN) libbpf looks the targets up itself, as before.
+ */
+static void register_btf_secs(const struct session *s)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, opts,
+		    .prog_prepare_load_fn = btf_sec_prepare,
+		    .prog_attach_fn = btf_sec_attach);
+	static bool done;
+	int i, n;
+
+	if (done)
+		return;
+	done = true;
+	if (!s->module[0] || !have_sys_admin())
+		return;
+	n = kernel_module_btf_ids(s->module, btf_ids, NR_BTF_SECS);
+	if (env.verbose > 1 && n < 0)
+		fprintf(stderr, "nvmetrace: attach targets not read from %s's BTF (%s): "
+			"libbpf looks them up\n", s->module, errno_name(n));
+	for (i = 0; env.verbose > 1 && n >= 0 && i < NR_BTF_SECS; i++)
+		fprintf(stderr, "nvmetrace: %s: %s [%d] in %s's BTF\n", btf_secs[i].sec,
+			btf_ids[i].name, btf_ids[i].id, s->module);
+	for (i = 0; n > 0 && i < NR_BTF_SECS; i++) {
+		if (btf_ids[i].id <= 0)
+			continue;
+		opts.cookie = i;
+		if (libbpf_register_prog_handler(btf_secs[i].sec, BPF_PROG_TYPE_TRACING,
+						 btf_secs[i].type, &opts) < 0 && env.verbose)
+			fprintf(stderr, "nvmetrace: failed to register a handler for %s: %s\n",
+				btf_secs[i].sec, errno_name(errno));
+	}
+}
+
+static bool method_btf(enum attach_mode m)
+{
+	return m == ATTACH_FENTRY || m == ATTACH_TP_BTF;
+}
+
 /* Open, configure and load the programs of method and, unless also is
  * ATTACH_AUTO, those of the method to fall back to, so that a kernel that
  * refuses to attach the first (fentry: BPF trampolines) needs no second
@@ -422,6 +505,8 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 		snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", s->btf_fd);
 		opts.btf_custom_path = btf_path;
 	}
+	if (method_btf(method) || method_btf(also))
+		register_btf_secs(s);
 	s->skel = nvmetrace_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;

@@ -128,6 +128,21 @@ t_attach_verbose() {
 		grep -q "libbpf: loading object 'nvmetrace_bpf'" /tmp/err
 	check "-vv still says the method" "$(grep '^nvmetrace' /tmp/err)" \
 		grep -q 'attached to nvme_submit_user_cmd by ' /tmp/err
+	[ "$KERNEL" = 5.10 ] && return	# no module BTF: libbpf's lookup alone
+	# The attach targets nvmetrace finds in nvme_core's BTF itself (not
+	# through libbpf) have the ids bpftool gives them.
+	bpftool btf dump file /sys/kernel/btf/nvme_core --base-btf /sys/kernel/btf/vmlinux \
+		>/tmp/btf.txt 2>&1
+	for t in "FUNC nvme_submit_user_cmd" "TYPEDEF btf_trace_nvme_setup_cmd" \
+		 "TYPEDEF btf_trace_nvme_complete_rq"; do
+		kind=${t% *} name=${t#* }
+		want=$(sed -n "s/^\[\([0-9]*\)\] $kind '$name' .*/\1/p" /tmp/btf.txt)
+		got=$(sed -n "s/^nvmetrace: [a-z_]*\/[a-z_]*: $name \[\([0-9]*\)\] in nvme_core's BTF\$/\1/p" \
+			/tmp/err | sort -u)
+		check "-vv: $name's BTF id as bpftool's" \
+			"nvmetrace: '$got', bpftool: '$want' ($(grep -c . /tmp/btf.txt) lines)" \
+			[ -n "$want" -a "$got" = "$want" ]
+	done
 }
 
 t_attach_fentry() {
