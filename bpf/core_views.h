@@ -91,10 +91,4 @@ struct nvme_common_command {
 	__u32 cdw15;
 } __attribute__((preserve_access_index));
 
-struct nvme_command {
-	union {
-		struct nvme_common_command common;
-	};
-} __attribute__((preserve_access_index));
-
 #endif /* NVMETRACE_CORE_VIEWS_H */

@@ -710,7 +710,7 @@ static __always_inline void user_cmd_entry(struct request_queue *q, const void *
 	r->ts_ns = now;
 	set_current(r, id, btf);
 	/* The helper's copy even under fentry: direct loads would make libbpf
-	 * look for struct nvme_command in every module's BTF at load (the
+	 * look for the command's type in every module's BTF at load (the
 	 * fentry programs otherwise relocate against vmlinux types only),
 	 * which cost a fifth of a second of start-up under emulation, for
 	 * one helper call a passthrough command.
@@ -1383,7 +1383,7 @@ static __always_inline __u64 setup_mark(struct request *req, __u16 cid, bool pai
 /* The command id of a tp_btf setup's SQE (0 if the verifier's NULL). */
 static __always_inline __u16 btf_cid(const void *cmd)
 {
-	return cmd ? ((const struct nvme_command *)cmd)->common.command_id : 0;
+	return cmd ? nvme_cmd_common(cmd)->command_id : 0;
 }
 
 /* Kernels without the recursion check (before 6.1, unless backported)
@@ -1479,7 +1479,7 @@ static __always_inline void setup_second(struct request *req, const void *cmd, b
 	if (btf) {
 		have_cid = cmd;
 		if (cmd)
-			cid = ((const struct nvme_command *)cmd)->common.command_id;
+			cid = nvme_cmd_common(cmd)->command_id;
 	} else {
 		have_cid = !bpf_probe_read_kernel(&cid, sizeof(cid), cmd + 2);
 	}

@@ -5,13 +5,23 @@
  * by member (core_views.h, relocated by CO-RE) and each value is stored back
  * at the offset the NVMe specification gives it: sqe holds the bytes a
  * 64-byte copy would. sqe must be 8-byte aligned; cmd must not be NULL.
+ *
+ * Read through struct nvme_common_command, the union's member at offset 0
+ * (nvme_cmd_common()): relocations against struct nvme_command itself would
+ * make libbpf search every BTF for one more type at load (a tenth of its
+ * CO-RE time under emulation); the verifier checks each load against the
+ * kernel's struct nvme_command all the same.
  */
+static __always_inline const struct nvme_common_command *nvme_cmd_common(const void *cmd)
+{
+	return cmd;
+}
 #ifndef NVMETRACE_SQE_BTF_H
 #define NVMETRACE_SQE_BTF_H
 
 static __always_inline void read_sqe_btf(__u8 *sqe, const void *cmd)
 {
-	const struct nvme_common_command *c = &((const struct nvme_command *)cmd)->common;
+	const struct nvme_common_command *c = nvme_cmd_common(cmd);
 
 	sqe[0] = c->opcode;
 	sqe[1] = c->flags;
@@ -33,7 +43,7 @@ static __always_inline void read_sqe_btf(__u8 *sqe, const void *cmd)
 /* Its first 8 bytes only: opcode, flags, command id, nsid. */
 static __always_inline void read_sqe_head_btf(__u8 *sqe, const void *cmd)
 {
-	const struct nvme_common_command *c = &((const struct nvme_command *)cmd)->common;
+	const struct nvme_common_command *c = nvme_cmd_common(cmd);
 
 	sqe[0] = c->opcode;
 	sqe[1] = c->flags;

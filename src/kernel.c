@@ -238,44 +238,39 @@ static int btf_header_read(int fd, struct btf_header *h)
 	return 0;
 }
 
+/* What follows a BTF type record's header, by kind: a fixed part and a
+ * part per vlen item (one table lookup a record: vmlinux has 100,000 and
+ * more). -1: a kind not known here.
+ */
+static const signed char btf_kind_fixed[32] = {
+	[BTF_KIND_INT] = 4, [BTF_KIND_PTR] = 0, [BTF_KIND_ARRAY] = sizeof(struct btf_array),
+	[BTF_KIND_STRUCT] = 0, [BTF_KIND_UNION] = 0, [BTF_KIND_ENUM] = 0, [BTF_KIND_FWD] = 0,
+	[BTF_KIND_TYPEDEF] = 0, [BTF_KIND_VOLATILE] = 0, [BTF_KIND_CONST] = 0,
+	[BTF_KIND_RESTRICT] = 0, [BTF_KIND_FUNC] = 0, [BTF_KIND_FUNC_PROTO] = 0,
+	[BTF_KIND_VAR] = 4, [BTF_KIND_DATASEC] = 0, [BTF_KIND_FLOAT] = 0,
+	[17] = 4,	/* BTF_KIND_DECL_TAG (Linux 5.16) */
+	[18] = 0,	/* BTF_KIND_TYPE_TAG (Linux 5.17) */
+	[19] = 0,	/* BTF_KIND_ENUM64 (Linux 6.0) */
+	[20 ... 31] = -1,
+};
+static const unsigned char btf_kind_item[32] = {
+	[BTF_KIND_STRUCT] = sizeof(struct btf_member), [BTF_KIND_UNION] = sizeof(struct btf_member),
+	[BTF_KIND_ENUM] = sizeof(struct btf_enum), [BTF_KIND_FUNC_PROTO] = sizeof(struct btf_param),
+	[BTF_KIND_DATASEC] = sizeof(struct btf_var_secinfo),
+	[19] = 12,	/* BTF_KIND_ENUM64: name, lo32, hi32 */
+};
+
 /* The size of the BTF type record at t (its header and what follows it),
  * or 0 for a kind not known here.
  */
 static size_t btf_record_size(const struct btf_type *t)
 {
-	__u32 vlen = BTF_INFO_VLEN(t->info);
+	unsigned int kind = BTF_INFO_KIND(t->info);
 
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case 17:	/* BTF_KIND_DECL_TAG (Linux 5.16) */
-		return sizeof(*t) + 4;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case 18:	/* BTF_KIND_TYPE_TAG (Linux 5.17) */
-		return sizeof(*t);
-	case BTF_KIND_ARRAY:
-		return sizeof(*t) + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return sizeof(*t) + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM:
-		return sizeof(*t) + vlen * sizeof(struct btf_enum);
-	case 19:	/* BTF_KIND_ENUM64 (Linux 6.0): name, lo32, hi32 */
-		return sizeof(*t) + vlen * 12;
-	case BTF_KIND_FUNC_PROTO:
-		return sizeof(*t) + vlen * sizeof(struct btf_param);
-	case BTF_KIND_DATASEC:
-		return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
-	default:
+	if (btf_kind_fixed[kind] < 0 || kind == BTF_KIND_UNKN)
 		return 0;
-	}
+	return sizeof(*t) + (size_t)btf_kind_fixed[kind] +
+	       (size_t)BTF_INFO_VLEN(t->info) * btf_kind_item[kind];
 }
 
 /* How many types vmlinux BTF has, walking its type section a chunk at a
