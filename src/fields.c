@@ -817,6 +817,22 @@ void nvme_sqe_fields(const struct nvme_sqe *sqe, enum nvme_qtype qtype,
 		admin_fields(sqe, out);
 }
 
+size_t nvme_rw_fields_format(const struct nvme_sqe *sqe, enum nvme_qtype qtype, char *out)
+{
+	char *p = out;
+
+	/* rw() shows nothing more (nvme_cmd_read, nvme_cmd_write). */
+	if (!nvme_rw_plain(sqe, qtype))
+		return 0;
+	memcpy(p, "slba=", 5);
+	p += 5;
+	p += u64_write(p, (uint64_t)sqe->cdw11 << 32 | sqe->cdw10);
+	memcpy(p, " nlb=", 5);
+	p += 5;
+	p += u64_write(p, nvme_rw_nlb(sqe));
+	return (size_t)(p - out);
+}
+
 /* Digits of v ending at end[20], decimal or hex; returns where they
  * start.
  */

@@ -44,6 +44,32 @@ void nvme_sqe_fields(const struct nvme_sqe *sqe, enum nvme_qtype qtype,
  */
 int nvme_fields_format(const struct nvme_fields *fs, char *buf, size_t len);
 
+/* A Read or Write on an I/O queue that sets nothing else the decoder shows
+ * (CDW12 bits 31:16: FUA, LR, PRINFO and ILBRT, STC, DTYPE and DSPEC;
+ * CDW13's DSM byte): its only fields are slba and nlb. Most rows of -a.
+ */
+static inline bool nvme_rw_plain(const struct nvme_sqe *sqe, enum nvme_qtype qtype)
+{
+	return qtype == NVME_QTYPE_IO && (sqe->opcode == 0x01 || sqe->opcode == 0x02) &&
+	       !(sqe->cdw12 >> 16) && !(sqe->cdw13 & 0xff);
+}
+
+/* The number of logical blocks of a read or write (NLB is 0's based). */
+static inline uint32_t nvme_rw_nlb(const struct nvme_sqe *sqe)
+{
+	return (sqe->cdw12 & 0xffff) + 1;
+}
+
+/* The most a plain read's or write's fields take (nvme_rw_fields_format). */
+#define NVME_RW_FIELDS_MAX	48
+
+/* "slba=N nlb=M": what nvme_fields_format() makes of nvme_sqe_fields() for
+ * a plain read or write (nvme_rw_plain()), without building the fields. At
+ * out (NVME_RW_FIELDS_MAX bytes of room), no terminator; returns the
+ * length, or 0 for any other command (then use the two).
+ */
+size_t nvme_rw_fields_format(const struct nvme_sqe *sqe, enum nvme_qtype qtype, char *out);
+
 /* Fabrics command type (byte 4 of a fabrics SQE). */
 static inline uint8_t nvme_sqe_fctype(const struct nvme_sqe *sqe)
 {

@@ -415,8 +415,16 @@ static size_t format_details(char *buf, size_t len, const struct nvmetrace_recor
 {
 	const char *name = nvme_opcode_name(record_qtype(r), sqe->opcode);
 	struct nvme_fields fields;
-	size_t n;
+	size_t n, m;
 
+	/* A plain block read or write (most of -a's rows): straight in. */
+	if (name && (n = strlen(name)) + 1 + NVME_RW_FIELDS_MAX < len &&
+	    (m = nvme_rw_fields_format(sqe, record_qtype(r), buf + n + 1))) {
+		memcpy(buf, name, n);
+		buf[n] = ' ';
+		n += 1 + m;
+		goto status;
+	}
 	nvme_sqe_fields(sqe, record_qtype(r), &fields);
 	if (name) {
 		n = strlen(name);
@@ -427,6 +435,7 @@ static size_t format_details(char *buf, size_t len, const struct nvmetrace_recor
 		buf[n++] = ' ';
 		n += (size_t)nvme_fields_format(&fields, buf + n, len - n);
 	}
+status:
 	if (n + 4 < len && (r->flags & NVMETRACE_F_COMPLETED) && r->status > 0) {
 		n += (size_t)snprintf(buf + n, len - n, " -> ");
 		if (n < len) {
@@ -663,6 +672,13 @@ static char *json_fields(struct line *l, char *p, const struct nvme_sqe *sqe,
 	struct nvme_fields fs;
 	int i;
 
+	if (nvme_rw_plain(sqe, qtype)) {	/* most of -a's lines */
+		p = put_lit(l, p, ",\"fields\":{\"slba\":");
+		p = put_u64(l, p, (uint64_t)sqe->cdw11 << 32 | sqe->cdw10);
+		p = put_lit(l, p, ",\"nlb\":");
+		p = put_u64(l, p, nvme_rw_nlb(sqe));
+		return put_ch(l, p, '}');
+	}
 	nvme_sqe_fields(sqe, qtype, &fs);
 	p = put_lit(l, p, ",\"fields\":{");
 	for (i = 0; i < fs.n; i++) {

@@ -3,6 +3,8 @@
  * bit positions of the NVMe Base 2.0, NVM Command Set 1.0 and ZNS 1.1
  * specifications.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include "fields.h"
 #include "unit.h"
 
@@ -261,10 +263,83 @@ static void test_status_names(void)
 	CHECK_EQ_STR(nvme_sct_name(5), "Reserved", "sct 5 name");
 }
 
+/* nvme_rw_fields_format() against the general decoder: the same text for
+ * every SQE it takes, and it takes exactly the plain reads and writes.
+ * SQEs from a fixed xorshift sequence, with opcodes, CDW12's high half and
+ * CDW13's low byte drawn so that every case comes up often.
+ */
+static void test_rw_fast(void)
+{
+	uint64_t x = 0x6e766d6574726163ull;
+	struct nvme_fields fs;
+	struct nvme_sqe sqe;
+	char fast[NVME_RW_FIELDS_MAX + 8], want[512];
+	int i, taken = 0, bad = 0, wrong_take = 0;
+	size_t n;
+	bool plain;
+
+	for (i = 0; i < 200000; i++) {
+		uint64_t r[4];
+
+		for (int k = 0; k < 4; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			r[k] = x;
+		}
+		memset(&sqe, 0, sizeof(sqe));
+		sqe.opcode = (uint8_t)(r[0] % 4 ? 1 + r[0] % 2 : r[0] >> 8);
+		sqe.cdw10 = (uint32_t)r[1];
+		sqe.cdw11 = (uint32_t)(r[1] >> 32) >> (r[0] >> 16) % 32;
+		sqe.cdw12 = (uint32_t)r[2] & (r[0] >> 24 & 1 ? 0xffffffff : 0xffff);
+		if (r[0] >> 25 & 1)	/* one bit of the high half */
+			sqe.cdw12 |= 1u << (16 + (r[0] >> 26) % 16);
+		sqe.cdw13 = (uint32_t)r[3] & (r[0] >> 30 & 1 ? 0xff : 0xffffff00);
+		sqe.cdw14 = (uint32_t)(r[3] >> 32);
+		for (int q = 0; q < 2; q++) {
+			enum nvme_qtype qt = q ? NVME_QTYPE_IO : NVME_QTYPE_ADMIN;
+
+			plain = qt == NVME_QTYPE_IO && (sqe.opcode == 1 || sqe.opcode == 2) &&
+				!(sqe.cdw12 >> 16) && !(sqe.cdw13 & 0xff);
+			memset(fast, 'x', sizeof(fast));
+			n = nvme_rw_fields_format(&sqe, qt, fast);
+			if (!n != !plain || n > NVME_RW_FIELDS_MAX || fast[n] != 'x') {
+				wrong_take++;
+				continue;
+			}
+			if (!n)
+				continue;
+			taken++;
+			nvme_sqe_fields(&sqe, qt, &fs);
+			nvme_fields_format(&fs, want, sizeof(want));
+			if (strlen(want) != n || memcmp(fast, want, n)) {
+				if (!bad)
+					printf("sqe %d: fast '%.*s', decoder '%s'\n", i, (int)n, fast,
+					       want);
+				bad++;
+			}
+		}
+	}
+	CHECK(wrong_take == 0 && taken > 10000,
+	      "plain read/write fields: taken for exactly the plain ones, nothing written past "
+	      "them (%d of 400000 taken, %d wrong)", taken, wrong_take);
+	CHECK(bad == 0, "plain read/write fields: as the decoder formats them (%d differ)", bad);
+	/* The widest: 64-bit SLBA, 65536 blocks. */
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = 2;
+	sqe.cdw10 = sqe.cdw11 = 0xffffffff;
+	sqe.cdw12 = 0xffff;
+	n = nvme_rw_fields_format(&sqe, NVME_QTYPE_IO, fast);
+	CHECK(n == strlen("slba=18446744073709551615 nlb=65536") &&
+	      !memcmp(fast, "slba=18446744073709551615 nlb=65536", n),
+	      "plain read/write fields: the widest (%.*s)", (int)n, fast);
+}
+
 int main(void)
 {
 	test_fields();
 	test_format_truncation();
+	test_rw_fast();
 	test_status_names();
 	return UNIT_DONE();
 }
