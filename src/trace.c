@@ -1199,10 +1199,13 @@ int trace_run(void)
 		return 0;
 	if (session_start(&s))
 		return 1;
-	if (exiting) {
-		session_close(&s);
+	/* A signal before anything was attached: nothing to report. One
+	 * that comes once the programs are attached (-v has said so, and
+	 * may still be working out why a method was unavailable) stops it
+	 * as any stop does: what they recorded is printed first.
+	 */
+	if (!s.skel)
 		return 0;
-	}
 
 	s.rb = ring_buffer__new(bpf_map__fd(s.skel->maps.nvmetrace_rb),
 				handle_record, &s, NULL);
