@@ -313,7 +313,7 @@ static __always_inline struct hpair *hpair_of(__u64 id)
 }
 
 SEC("tp_btf/nvme_setup_cmd")
-int BPF_PROG(floor_hist_setup, struct request *req, struct nvme_command *cmd)
+int BPF_PROG(floor_hist_setup, struct request *req, void *cmd)
 {
 	struct hpair *p;
 	__u64 id = (__u64)req;
@@ -329,7 +329,7 @@ int BPF_PROG(floor_hist_setup, struct request *req, struct nvme_command *cmd)
 		return 0;
 	}
 	p->ts = bpf_ktime_get_ns();
-	p->opcode = cmd->common.opcode;
+	p->opcode = nvme_cmd_common(cmd)->opcode;
 	p->dev = (__u64)req->q->disk;
 	return 0;
 }
@@ -401,7 +401,7 @@ int BPF_PROG(floor_hist_done, struct request *req)
 
 
 SEC("tp_btf/nvme_setup_cmd")
-int BPF_PROG(floor_rec_setup, struct request *req, struct nvme_command *cmd)
+int BPF_PROG(floor_rec_setup, struct request *req, void *cmd)
 {
 	struct nvmetrace_pair *p;
 	struct task_struct *task;
