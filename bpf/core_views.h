@@ -62,18 +62,21 @@ struct nvme_request {
 	struct nvme_ctrl *ctrl;
 } __attribute__((preserve_access_index));
 
-/* include/linux/nvme.h: the submission queue entry, as the NVMe
- * specification lays it out, in its common view. Read member by member
- * (direct loads from a BTF pointer must each stay within one member);
- * cdw10-cdw15 sit in a struct_group (an anonymous union) since Linux 5.19,
- * which CO-RE finds by name.
+/* include/linux/nvme.h: the submission queue entry in its common view.
+ * Not relocated: the NVMe specification fixes its layout, the same in
+ * every kernel, and a relocated type costs libbpf a search of every BTF
+ * at load (one more module-BTF search: a few ms under emulation). Read
+ * member by member all the same (direct loads from a BTF pointer must
+ * each stay within one member, which the verifier checks against the
+ * kernel's struct nvme_command, where cdw10-cdw15 sit in a struct_group
+ * since Linux 5.19: the same offsets).
  */
 union nvme_data_ptr {
 	struct {
 		__u64 prp1;
 		__u64 prp2;
 	};
-} __attribute__((preserve_access_index));
+};
 
 struct nvme_common_command {
 	__u8 opcode;
@@ -89,6 +92,6 @@ struct nvme_common_command {
 	__u32 cdw13;
 	__u32 cdw14;
 	__u32 cdw15;
-} __attribute__((preserve_access_index));
+};
 
 #endif /* NVMETRACE_CORE_VIEWS_H */

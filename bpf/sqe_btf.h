@@ -2,15 +2,14 @@
 /* The submission queue entry from a BTF pointer to struct nvme_command
  * (a tp_btf argument), by direct loads: no helper call. The verifier
  * allows a direct load only within one member, so the entry is read member
- * by member (core_views.h, relocated by CO-RE) and each value is stored back
- * at the offset the NVMe specification gives it: sqe holds the bytes a
- * 64-byte copy would. sqe must be 8-byte aligned; cmd must not be NULL.
+ * by member (core_views.h: the specification's layout, not relocated) and
+ * each value is stored at the same offset: sqe holds the bytes a 64-byte
+ * copy would. sqe must be 8-byte aligned; cmd must not be NULL.
  *
  * Read through struct nvme_common_command, the union's member at offset 0
- * (nvme_cmd_common()): relocations against struct nvme_command itself would
- * make libbpf search every BTF for one more type at load (a tenth of its
- * CO-RE time under emulation); the verifier checks each load against the
- * kernel's struct nvme_command all the same.
+ * (nvme_cmd_common()); the verifier checks each load against the kernel's
+ * struct nvme_command. Each member is one load of its own size: a wider
+ * load spanning two members would be refused.
  */
 static __always_inline const struct nvme_common_command *nvme_cmd_common(const void *cmd)
 {
