@@ -24,7 +24,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 # pulls in none of libnvme's own dependencies (json-c, OpenSSL).
 LIBBPF_A	:= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LIBNVME_A	:= $(shell $(PKG_CONFIG) --variable=libdir libnvme 2>/dev/null)/libnvme.a
-LDLIBS		+= $(LIBBPF_A) $(LIBNVME_A) -lelf -lz -lisal -lm
+LDLIBS		+= $(LIBBPF_A) $(LIBNVME_A) -lelf -lz -lisal -lm -lpthread
 
 ifeq ($(V),1)
 Q		:=

@@ -437,6 +437,29 @@ out:
 	return err ? err : found;
 }
 
+int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, int n)
+{
+	struct btf *btf;
+	int i, id, fd, found = 0;
+
+	for (i = 0; i < n; i++) {
+		ids[i].obj_fd = 0;
+		id = btf_lookup(module, ids[i].name, ids[i].kind, &btf);
+		ids[i].id = id > 0 ? id : 0;
+		found += id > 0;
+	}
+	if (!found)
+		return 0;
+	fd = module_btf_fd(module);
+	for (i = 0; i < n; i++) {
+		if (fd < 0)
+			ids[i].id = 0;
+		else if (ids[i].id > 0)
+			ids[i].obj_fd = fd;
+	}
+	return fd < 0 ? fd : found;
+}
+
 bool kernel_has_struct(const char *name, const char *module)
 {
 	struct btf *btf;

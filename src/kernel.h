@@ -81,6 +81,11 @@ struct kernel_btf_id {
  */
 int kernel_module_btf_ids(const char *module, struct kernel_btf_id *ids, int n);
 
+/* The same through libbpf's parse of vmlinux and the module's BTF (slow):
+ * where the walk above fails, on a BTF kind it does not know, say.
+ */
+int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, int n);
+
 /* True if the kernel's BTF (the module's, if module is set) has struct name. */
 bool kernel_has_struct(const char *name, const char *module);
 

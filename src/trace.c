@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -405,12 +406,14 @@ static void session_close(struct session *s)
 
 /* The sections of the BTF-typed programs whose targets are in the NVMe
  * driver's module, and those targets, looked up once for all of them
- * (kernel_module_btf_ids()): each section found gets a libbpf handler that
- * gives the load its ids, where libbpf 1.1 would look each program's
+ * (kernel_module_btf_ids()), where libbpf 1.1 would look each program's
  * target up again, scanning all of vmlinux BTF once and once more for
  * every module before the one that holds it (a tenth of a second of the
- * start under emulation for fentry's). tp_btf/block_rq_insert is left to
- * libbpf: its target is in vmlinux, found early in one scan.
+ * start under emulation for fentry's). Each section gets a libbpf handler
+ * that gives the load its ids. The lookup runs in a thread beside the
+ * object's open and libbpf's own parse of vmlinux BTF, and is waited for
+ * at the first program's load (btf_ids_wait()). tp_btf/block_rq_insert is
+ * left to libbpf: its target is in vmlinux, found early in one scan.
  */
 static const struct {
 	const char *sec;
@@ -430,10 +433,61 @@ static struct kernel_btf_id btf_ids[NR_BTF_SECS] = {
 	{ .name = "btf_trace_nvme_complete_rq", .kind = BTF_KIND_TYPEDEF },
 };
 
+static struct {
+	pthread_t thread;
+	bool pending;		/* btf_ids_wait() has work */
+	bool joinable;		/* the thread runs */
+	int found;		/* kernel_module_btf_ids()'s result */
+	bool walk_fails;	/* tests: as if the walk had failed */
+	char module[KSYM_MODULE_LEN];
+} btf_ids_job;
+
+static void *btf_ids_run(void *arg)
+{
+	(void)arg;
+	btf_ids_job.found = btf_ids_job.walk_fails ? -ENODATA :
+			    kernel_module_btf_ids(btf_ids_job.module, btf_ids, NR_BTF_SECS);
+	return NULL;
+}
+
+/* The lookup's result, once: if the walk failed (a BTF kind it does not
+ * know, say), the ids come from libbpf's parse of the BTF instead, as
+ * libbpf itself would have found them.
+ */
+static void btf_ids_wait(void)
+{
+	const char *module = btf_ids_job.module;
+	int i, n;
+
+	if (!btf_ids_job.pending)
+		return;
+	btf_ids_job.pending = false;
+	if (btf_ids_job.joinable)
+		pthread_join(btf_ids_job.thread, NULL);
+	btf_ids_job.joinable = false;
+	n = btf_ids_job.found;
+	if (n <= 0) {
+		if (env.verbose > 1)
+			fprintf(stderr, "nvmetrace: attach targets not read from %s's BTF (%s): "
+				"parsing it\n", module, n ? errno_name(n) : "none found");
+		n = kernel_module_btf_ids_parsed(module, btf_ids, NR_BTF_SECS);
+	}
+	for (i = 0; env.verbose > 1 && n > 0 && i < NR_BTF_SECS; i++)
+		fprintf(stderr, "nvmetrace: %s: %s [%d] in %s's BTF\n", btf_secs[i].sec,
+			btf_ids[i].name, btf_ids[i].id, module);
+}
+
 static int btf_sec_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 			   long cookie)
 {
-	(void)prog;
+	btf_ids_wait();
+	if (btf_ids[cookie].id <= 0) {
+		if (env.verbose)
+			fprintf(stderr, "nvmetrace: %s: %s not found in %s's BTF\n",
+				bpf_program__name(prog), btf_ids[cookie].name,
+				btf_ids_job.module);
+		return -ESRCH;
+	}
 	opts->attach_btf_obj_fd = btf_ids[cookie].obj_fd;
 	opts->attach_btf_id = btf_ids[cookie].id;
 	return 0;
@@ -447,32 +501,35 @@ static int btf_sec_attach(const struct bpf_program *prog, long cookie, struct bp
 }
 
 /* Once, before the first open (libbpf picks a section's handler there).
- * Without the ids (no BTF to read, or a module's BTF fd without
- * CAP_SYS_ADMIN) libbpf looks the targets up itself, as before.
+ * Without CAP_SYS_ADMIN (a module's BTF fd by id) or a module, libbpf
+ * looks the targets up itself, as before. The thread takes no signal.
  */
 static void register_btf_secs(const struct session *s)
 {
 	LIBBPF_OPTS(libbpf_prog_handler_opts, opts,
 		    .prog_prepare_load_fn = btf_sec_prepare,
 		    .prog_attach_fn = btf_sec_attach);
+	sigset_t all, old;
 	static bool done;
-	int i, n;
+	int i, err;
 
 	if (done)
 		return;
 	done = true;
 	if (!s->module[0] || !have_sys_admin())
 		return;
-	n = kernel_module_btf_ids(s->module, btf_ids, NR_BTF_SECS);
-	if (env.verbose > 1 && n < 0)
-		fprintf(stderr, "nvmetrace: attach targets not read from %s's BTF (%s): "
-			"libbpf looks them up\n", s->module, errno_name(n));
-	for (i = 0; env.verbose > 1 && n >= 0 && i < NR_BTF_SECS; i++)
-		fprintf(stderr, "nvmetrace: %s: %s [%d] in %s's BTF\n", btf_secs[i].sec,
-			btf_ids[i].name, btf_ids[i].id, s->module);
-	for (i = 0; n > 0 && i < NR_BTF_SECS; i++) {
-		if (btf_ids[i].id <= 0)
-			continue;
+	snprintf(btf_ids_job.module, sizeof(btf_ids_job.module), "%s", s->module);
+	/* Tests of the fallback (NVMETRACE_TEST_BTF_WALK_FAILS=1). */
+	btf_ids_job.walk_fails = test_setting("NVMETRACE_TEST_BTF_WALK_FAILS", 1, false, 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&btf_ids_job.thread, NULL, btf_ids_run, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	btf_ids_job.joinable = !err;
+	if (err)		/* then here and now */
+		btf_ids_run(NULL);
+	btf_ids_job.pending = true;
+	for (i = 0; i < NR_BTF_SECS; i++) {
 		opts.cookie = i;
 		if (libbpf_register_prog_handler(btf_secs[i].sec, BPF_PROG_TYPE_TRACING,
 						 btf_secs[i].type, &opts) < 0 && env.verbose)
@@ -508,8 +565,11 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	if (method_btf(method) || method_btf(also))
 		register_btf_secs(s);
 	s->skel = nvmetrace_bpf__open_opts(&opts);
-	if (!s->skel)
-		return -errno;
+	if (!s->skel) {
+		err = -errno;
+		btf_ids_wait();
+		return err;
+	}
 	bpf_object__for_each_program(p, s->skel->obj)
 		bpf_program__set_autoload(p, false);
 	n = method_progs(s->skel, method, progs, links);
@@ -526,6 +586,8 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 		  !method_pairs(method) || (also != ATTACH_AUTO && !method_pairs(also)));
 	kernel_btf_release();
 	err = nvmetrace_bpf__load(s->skel);
+	btf_ids_wait();		/* if no program had to */
+	kernel_btf_release();
 	if (err) {
 		session_close(s);
 		return err;

@@ -149,6 +149,32 @@ t_attach_verbose() {
 			"nvmetrace: '$got', bpftool: '$want' ($(grep -c . /tmp/btf.txt) lines)" \
 			[ -n "$want" -a "$got" = "$want" ]
 	done
+	# Where its own walk of the BTF fails (a kind it does not know), the
+	# ids come from libbpf's parse: the same ones, and -a (tp_btf, by
+	# these ids) still traces.
+	export NVMETRACE_TEST_BTF_WALK_FAILS=1
+	start_tracer -vv -a -j
+	rc=$?
+	unset NVMETRACE_TEST_BTF_WALK_FAILS
+	[ $rc = 0 ] ||
+		{ fail "-vv, walk fails: start" "nvmetrace did not start: $(tail -n 3 /tmp/err)"; return; }
+	run_cmd nvme id-ctrl /dev/nvme0
+	stop_tracer TERM
+	check "-vv, walk fails: says it parses the BTF instead" "$(grep "BTF" /tmp/err)" \
+		grep -q "attach targets not read from nvme_core's BTF (ENODATA): parsing it" /tmp/err
+	check "-vv, walk fails: traces by tp_btf" "$(grep -v '^libbpf' /tmp/err | tail -n 3)" \
+		grep -q 'attached to .* by tp_btf' /tmp/err
+	check "-vv, walk fails: the Identify is recorded" "$(head -c 300 /tmp/out)" \
+		grep -q "\"comm\":\"nvme\",.*\"opcode\":6," /tmp/out
+	for t in "FUNC nvme_submit_user_cmd" "TYPEDEF btf_trace_nvme_setup_cmd" \
+		 "TYPEDEF btf_trace_nvme_complete_rq"; do
+		kind=${t% *} name=${t#* }
+		want=$(sed -n "s/^\[\([0-9]*\)\] $kind '$name' .*/\1/p" /tmp/btf.txt)
+		got=$(sed -n "s/^nvmetrace: [a-z_]*\/[a-z_]*: $name \[\([0-9]*\)\] in nvme_core's BTF\$/\1/p" \
+			/tmp/err | sort -u)
+		check "-vv, walk fails: $name's BTF id as bpftool's" \
+			"nvmetrace: '$got', bpftool: '$want'" [ -n "$want" -a "$got" = "$want" ]
+	done
 }
 
 t_attach_fentry() {
