@@ -114,9 +114,10 @@ ready() {
 }
 
 # wait_attached CONFIG OUT ERR T0 [by-output]: wait until the tracer is
-# ready, or (by-output) until the marker command, issued every 50 ms, shows
-# in its output. Prints the seconds since T0; fails after 600 s or if the
-# tracer died.
+# ready, asked every 10 ms (bash builtins only: no process is started), or
+# (by-output) until the marker command, issued every 50 ms, shows in its
+# output. Prints the seconds since T0; fails after 600 s or if the tracer
+# died.
 wait_attached() {
 	local c=$1 o=$2 e=$3 t0=$4 by_output=${5:-}
 	while :; do
@@ -129,7 +130,7 @@ wait_attached() {
 		fi
 		elapsed_us "$t0"
 		[ "$ELAPSED_US" -lt 600000000 ] || return 1
-		nap 0.05
+		if [ -n "$by_output" ]; then nap 0.05; else nap 0.01; fi
 	done
 	elapsed "$t0"
 }

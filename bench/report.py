@@ -432,7 +432,7 @@ class Report:
               "BTF parsed for CO-RE, maps, the verifier), the attach; \"BTF parse\" "
               "is one parse of /sys/kernel/btf/vmlinux timed apart, after, as libbpf "
               "does it during the load; the rest is the harness noticing (a polling "
-              "loop that starts no process, every 50 ms).\n")
+              "loop that starts no process, every 10 ms).\n")
         print("| program | to main() | open | load | of which BTF parse | attach | harness | attached |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for label, m, rest in rows:
@@ -448,8 +448,8 @@ class Report:
               "every 50 ms, first appears in the tool's output; this is each tool's "
               "first start in the boot, its files not yet cached. \"Attached\": "
               "the tool is attached (nvmetrace -v says so; bpftrace's and BCC's "
-              "kprobe is registered), median of the later, warm starts; the "
-              "target is checked on these.\n")
+              "kprobe is registered; asked every 10 ms), median of the later, warm "
+              "starts; the target is checked on these.\n")
         print("| tool | first record, cold (s) | attached, warm (s) |")
         print("|---|---:|---:|")
         first = {}
