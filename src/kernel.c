@@ -273,37 +273,106 @@ static size_t btf_record_size(const struct btf_type *t)
 	       (size_t)BTF_INFO_VLEN(t->info) * btf_kind_item[kind];
 }
 
-/* How many types vmlinux BTF has, walking its type section a chunk at a
- * time (no strings, no 5 MB buffer to fault in); or a negative errno.
+/* A raw BTF file as the kernel exports it (/sys/kernel/btf), read whole,
+ * with an index of its type records: one pass, none of a full parser's
+ * work (kernel_core_btf_fd() copies a few hundred of its 100,000 and more
+ * types, in a thread beside the object's open). A module's is split: its
+ * ids and string offsets follow its base's.
  */
-static long vmlinux_btf_count(int fd, const struct btf_header *h)
-{
-	const size_t chunk = 256 * 1024;
-	__u64 start = (__u64)h->hdr_len + h->type_off, pos = 0;
-	size_t want, p, size;
-	long count = 0;
-	char *buf;
-	int err = 0;
+struct raw_btf {
+	char *data;
+	const char *types;
+	const char *strs;
+	__u32 str_len;
+	__u32 *off;			/* record offset in types, by id - start */
+	__u32 start;			/* first id: 1, or the base's next */
+	__u32 next;			/* one past the last id */
+	__u32 str_start;		/* 0, or the base's str_len */
+	const struct raw_btf *base;
+};
 
-	buf = malloc(chunk);
-	if (!buf)
-		return -ENOMEM;
-	while (!err && pos < h->type_len) {
-		want = h->type_len - pos < chunk ? (size_t)(h->type_len - pos) : chunk;
-		if ((err = pread_all(fd, buf, want, start + pos)))
-			break;
-		for (p = 0; p + sizeof(struct btf_type) <= want; p += size, count++) {
-			size = btf_record_size((const struct btf_type *)(buf + p));
-			if (!size || p + size > want)
-				break;
-		}
-		/* A record this does not know, or one bigger than a chunk. */
-		if (!p || (!size && p + sizeof(struct btf_type) <= want))
-			err = -EINVAL;
-		pos += p;
+static void raw_btf_free(struct raw_btf *b)
+{
+	free(b->data);
+	free(b->off);
+	memset(b, 0, sizeof(*b));
+}
+
+static int raw_btf_load(struct raw_btf *b, const char *path, const struct raw_btf *base)
+{
+	struct btf_header h;
+	size_t cap = 1 << 16, n = 0, size, p;
+	__u32 *off;
+	int fd, err;
+
+	memset(b, 0, sizeof(*b));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if ((err = btf_header_read(fd, &h)))
+		goto out;
+	size = (size_t)h.hdr_len + h.type_off + h.type_len;
+	if ((size_t)h.hdr_len + h.str_off + h.str_len > size)
+		size = (size_t)h.hdr_len + h.str_off + h.str_len;
+	b->data = malloc(size);
+	b->off = malloc(cap * sizeof(*b->off));
+	if (!b->data || !b->off) {
+		err = -ENOMEM;
+		goto out;
 	}
-	free(buf);
-	return err ? err : count;
+	if ((err = pread_all(fd, b->data, size, 0)))
+		goto out;
+	b->types = b->data + h.hdr_len + h.type_off;
+	b->strs = b->data + h.hdr_len + h.str_off;
+	b->str_len = h.str_len;
+	b->base = base;
+	b->start = base ? base->next : 1;
+	b->str_start = base ? base->str_start + base->str_len : 0;
+	for (p = 0; p < h.type_len; p += size, n++) {
+		if (h.type_len - p < sizeof(struct btf_type) ||
+		    !(size = btf_record_size((const struct btf_type *)(b->types + p))) ||
+		    h.type_len - p < size) {
+			err = -EINVAL;	/* a kind not known here, or cut short */
+			goto out;
+		}
+		if (n == cap) {
+			off = realloc(b->off, 2 * cap * sizeof(*off));
+			if (!off) {
+				err = -ENOMEM;
+				goto out;
+			}
+			b->off = off;
+			cap *= 2;
+		}
+		b->off[n] = (__u32)p;
+	}
+	b->next = b->start + (__u32)n;
+out:
+	close(fd);
+	if (err)
+		raw_btf_free(b);
+	return err;
+}
+
+static const struct btf_type *raw_type(const struct raw_btf *b, __u32 id)
+{
+	if (id < b->start)
+		return b->base ? raw_type(b->base, id) : NULL;
+	return id < b->next ? (const void *)(b->types + b->off[id - b->start]) : NULL;
+}
+
+/* The name at off: NULL if none, or out of bounds. */
+static const char *raw_name(const struct raw_btf *b, __u32 off)
+{
+	const char *s;
+
+	if (off < b->str_start)
+		return b->base ? raw_name(b->base, off) : NULL;
+	off -= b->str_start;
+	if (off >= b->str_len)
+		return NULL;
+	s = b->strs + off;
+	return memchr(s, 0, b->str_len - off) && *s ? s : NULL;
 }
 
 /* The BTF fd of a loaded module (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN). */
@@ -333,110 +402,6 @@ static int module_btf_fd(const char *module)
 	return errno == ENOENT ? -ENOENT : -errno;
 }
 
-/* True if the string at off of BTF string section strs (strs_len bytes,
- * at file offset base in fd when strs is NULL) is name.
- */
-static bool btf_name_is(const char *strs, __u32 strs_len, int fd, __u64 base, __u32 off,
-			const char *name)
-{
-	size_t n = strlen(name) + 1;
-	char buf[128];
-
-	if (off >= strs_len || strs_len - off < n || n > sizeof(buf))
-		return false;
-	if (strs)
-		return !memcmp(strs + off, name, n);
-	return !pread_all(fd, buf, n, base + off) && !memcmp(buf, name, n);
-}
-
-int kernel_module_btf_ids(const char *module, struct kernel_btf_id *ids, int n)
-{
-	struct btf_header vh, mh;
-	const struct btf_type *t;
-	char *mdata = NULL, path[128];
-	const char *p, *end, *strs;
-	int i, found = 0, vfd, mfd = -1, fd = -1, kind, err;
-	__u32 id, off;
-	long count;
-	size_t size;
-
-	for (i = 0; i < n; i++)
-		ids[i].id = ids[i].obj_fd = 0;
-	vfd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
-	if (vfd < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
-	mfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (mfd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if ((err = btf_header_read(vfd, &vh)) || (err = btf_header_read(mfd, &mh)))
-		goto out;
-	/* A module's ids follow vmlinux's (1 to count; 0 is void). */
-	count = vmlinux_btf_count(vfd, &vh);
-	if (count < 0) {
-		err = (int)count;
-		goto out;
-	}
-	size = (size_t)mh.hdr_len + mh.str_off + mh.str_len;
-	if ((__u64)mh.hdr_len + mh.type_off + mh.type_len > size)
-		size = (size_t)mh.hdr_len + mh.type_off + mh.type_len;
-	mdata = malloc(size);
-	if (!mdata) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if ((err = pread_all(mfd, mdata, size, 0)))
-		goto out;
-	p = mdata + mh.hdr_len + mh.type_off;
-	end = p + mh.type_len;
-	strs = mdata + mh.hdr_len + mh.str_off;
-	for (id = (__u32)count + 1; p < end; p += size, id++) {
-		t = (const void *)p;
-		if ((size_t)(end - p) < sizeof(*t) || !(size = btf_record_size(t)) ||
-		    (size_t)(end - p) < size) {
-			err = -EINVAL;
-			goto out;
-		}
-		kind = (int)BTF_INFO_KIND(t->info);
-		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF)
-			continue;
-		/* Split BTF: names past vmlinux's strings are the module's. */
-		off = t->name_off;
-		for (i = 0; i < n; i++) {
-			if (ids[i].id || ids[i].kind != kind)
-				continue;
-			if (off >= vh.str_len ?
-			    btf_name_is(strs, mh.str_len, -1, 0, off - vh.str_len, ids[i].name) :
-			    btf_name_is(NULL, vh.str_len, vfd, (__u64)vh.hdr_len + vh.str_off, off,
-					ids[i].name))
-				ids[i].id = (int)id;
-		}
-	}
-	for (i = 0; i < n; i++)
-		found += ids[i].id > 0;
-	if (found && (fd = module_btf_fd(module)) < 0) {
-		err = fd;
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (ids[i].id > 0)
-			ids[i].obj_fd = fd;
-out:
-	/* The module's BTF fd stays open for the programs' load. */
-	if (err && fd >= 0)
-		close(fd);
-	if (err)
-		for (i = 0; i < n; i++)
-			ids[i].id = ids[i].obj_fd = 0;
-	free(mdata);
-	if (mfd >= 0)
-		close(mfd);
-	close(vfd);
-	return err ? err : found;
-}
-
 int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, int n)
 {
 	struct btf *btf;
@@ -444,14 +409,16 @@ int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, 
 
 	for (i = 0; i < n; i++) {
 		ids[i].obj_fd = 0;
-		id = btf_lookup(module, ids[i].name, ids[i].kind, &btf);
+		id = btf_lookup(ids[i].vmlinux ? NULL : module, ids[i].name, ids[i].kind, &btf);
 		ids[i].id = id > 0 ? id : 0;
-		found += id > 0;
+		found += id > 0 && !ids[i].vmlinux;
 	}
 	if (!found)
 		return 0;
 	fd = module_btf_fd(module);
 	for (i = 0; i < n; i++) {
+		if (ids[i].vmlinux)
+			continue;
 		if (fd < 0)
 			ids[i].id = 0;
 		else if (ids[i].id > 0)
@@ -556,6 +523,233 @@ out:
 		if (fd >= 0)
 			close(fd);
 		return err;
+	}
+	return fd;
+}
+
+/* Copy type id of src into dst as CO-RE sees it (kernel_core_btf_fd());
+ * map[id] is its id in dst once copied. Returns that id or -errno.
+ */
+static int core_copy(struct btf *dst, const struct raw_btf *src, __u32 id, __u32 *map, int depth)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+	const struct btf_enum *e;
+	const struct btf_array *a;
+	const char *name;
+	int r = 0, ix, el, *tids;
+	__u16 i, vlen;
+
+	if (!id)
+		return 0;
+	if (map[id])
+		return (int)map[id];
+	/* Only embedded types nest: C does not go deeper than this. */
+	t = raw_type(src, id);
+	if (!t || depth > 64)
+		return -EINVAL;
+	name = raw_name(src, t->name_off);
+	vlen = btf_vlen(t);
+	switch (btf_kind(t)) {
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		r = core_copy(dst, src, t->type, map, depth + 1);
+		break;
+	case BTF_KIND_INT:
+		r = btf__add_int(dst, name ? name : "int", (size_t)t->size, btf_int_encoding(t));
+		break;
+	case BTF_KIND_FLOAT:
+		r = btf__add_float(dst, name ? name : "float", (size_t)t->size);
+		break;
+	case BTF_KIND_PTR:
+		/* CO-RE never follows a pointer: any pointer matches. */
+		r = btf__add_ptr(dst, 0);
+		break;
+	case BTF_KIND_ARRAY:
+		a = btf_array(t);
+		if ((el = core_copy(dst, src, a->type, map, depth + 1)) < 0)
+			return el;
+		if ((ix = core_copy(dst, src, a->index_type, map, depth + 1)) < 0)
+			return ix;
+		r = btf__add_array(dst, ix, el, a->nelems);
+		break;
+	case BTF_KIND_FWD:
+		r = btf__add_fwd(dst, name, btf_kflag(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+		break;
+	case BTF_KIND_ENUM:
+		r = btf__add_enum(dst, name, t->size);
+		for (i = 0, e = btf_enum(t); r > 0 && i < vlen; i++, e++)
+			if (btf__add_enum_value(dst, raw_name(src, e->name_off),
+						e->val) < 0)
+				return -errno;
+		break;
+	case BTF_KIND_ENUM64:
+		r = btf__add_enum64(dst, name, t->size, btf_kflag(t));
+		for (i = 0; r > 0 && i < vlen; i++)
+			if (btf__add_enum64_value(dst, raw_name(src, btf_enum64(t)[i].name_off),
+						  btf_enum64_value(&btf_enum64(t)[i])) < 0)
+				return -errno;
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		/* The members' types first: a struct's fields follow it. */
+		tids = calloc(vlen ? vlen : 1, sizeof(*tids));
+		if (!tids)
+			return -ENOMEM;
+		for (i = 0, m = btf_members(t); i < vlen; i++, m++) {
+			if ((tids[i] = core_copy(dst, src, m->type, map, depth + 1)) < 0) {
+				r = tids[i];
+				free(tids);
+				return r;
+			}
+		}
+		r = btf_is_struct(t) ? btf__add_struct(dst, name, t->size) :
+				       btf__add_union(dst, name, t->size);
+		for (i = 0, m = btf_members(t); r > 0 && i < vlen; i++, m++) {
+			if (btf__add_field(dst, raw_name(src, m->name_off), tids[i],
+					   btf_member_bit_offset(t, i),
+					   btf_member_bitfield_size(t, i)) < 0) {
+				r = -errno;
+				break;
+			}
+		}
+		free(tids);
+		break;
+	default:
+		/* A function type is only ever pointed to; a kind unknown
+		 * here may not be copied as it is.
+		 */
+		return -EINVAL;
+	}
+	if (r < 0)
+		return r;
+	map[id] = (__u32)r;
+	return r;
+}
+
+static bool name_in(const char *name, const char *const *list)
+{
+	for (; name && list && *list; list++)
+		if (!strcmp(name, *list))
+			return true;
+	return false;
+}
+
+/* One pass over ids [from, to) of btf: the roots' structs copied, the
+ * ids looked up (those of this BTF: vmlinux as said).
+ */
+static int core_scan(struct btf *dst, const struct raw_btf *src,
+		     const char *const *roots, struct kernel_btf_id *ids, int n, bool vmlinux,
+		     __u32 *map)
+{
+	const struct btf_type *t;
+	const char *name;
+	__u32 id;
+	int i, kind, r;
+
+	for (id = src->start; id < src->next; id++) {
+		t = raw_type(src, id);
+		kind = btf_kind(t);
+		if (kind != BTF_KIND_STRUCT && kind != BTF_KIND_TYPEDEF && kind != BTF_KIND_FUNC)
+			continue;
+		name = raw_name(src, t->name_off);
+		if (!name)
+			continue;
+		if (kind == BTF_KIND_STRUCT) {
+			if (name_in(name, roots) && (r = core_copy(dst, src, id, map, 0)) < 0)
+				return r;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (!ids[i].id && ids[i].vmlinux == vmlinux && ids[i].kind == kind &&
+			    !strcmp(ids[i].name, name))
+				ids[i].id = (int)id;
+	}
+	return 0;
+}
+
+int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,
+			 const char *const *vmlinux_roots, const char *const *module_roots,
+			 struct kernel_btf_id *ids, int n, __u32 *types)
+{
+	struct raw_btf base, mod = { 0 };
+	struct btf *out = NULL;
+	__u32 *map = NULL, size;
+	int fd = -1, err, i;
+	const char *raw;
+	ssize_t w;
+
+	for (i = 0; i < n; i++)
+		ids[i].id = ids[i].obj_fd = 0;
+	if ((err = raw_btf_load(&base, vmlinux_path, NULL)))
+		return err;
+	if ((err = raw_btf_load(&mod, module_path, &base)))
+		goto out;
+	out = btf__new_empty();
+	map = calloc(mod.next, sizeof(*map));
+	if (!out || !map) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((err = core_scan(out, &base, vmlinux_roots, ids, n, true, map)) ||
+	    (err = core_scan(out, &mod, module_roots, ids, n, false, map)))
+		goto out;
+	raw = btf__raw_data(out, &size);
+	fd = memfd_create("nvmetrace-core-btf", MFD_CLOEXEC);
+	if (!raw || fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	*types = btf__type_cnt(out) - 1;
+	while (size) {
+		w = write(fd, raw, size);
+		if (w <= 0) {
+			err = w ? -errno : -EIO;
+			goto out;
+		}
+		raw += w;
+		size -= (__u32)w;
+	}
+out:
+	free(map);
+	btf__free(out);
+	raw_btf_free(&mod);
+	raw_btf_free(&base);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		for (i = 0; i < n; i++)
+			ids[i].id = 0;
+		return err;
+	}
+	return fd;
+}
+
+int kernel_core_btf_fd(const char *module, const char *const *vmlinux_roots,
+		       const char *const *module_roots, struct kernel_btf_id *ids, int n,
+		       __u32 *types)
+{
+	char path[128];
+	int fd, mfd = 0, i;
+
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	fd = kernel_core_btf_from("/sys/kernel/btf/vmlinux", path, vmlinux_roots, module_roots,
+				  ids, n, types);
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < n; i++) {
+		if (ids[i].vmlinux || !ids[i].id)
+			continue;
+		if (!mfd && (mfd = module_btf_fd(module)) < 0) {
+			close(fd);
+			for (i = 0; i < n; i++)
+				ids[i].id = 0;
+			return mfd;
+		}
+		ids[i].obj_fd = mfd;
 	}
 	return fd;
 }

@@ -65,26 +65,40 @@ void kernel_btf_release(void);
 struct kernel_btf_id {
 	const char *name;	/* in: the type's name */
 	int kind;		/* in: BTF_KIND_FUNC or BTF_KIND_TYPEDEF */
+	bool vmlinux;		/* in: in vmlinux, not in the module */
 	int obj_fd;		/* out: 0 (vmlinux) or the module's BTF fd */
 	int id;			/* out: its id, 0 if not found */
 };
 
-/* Find each of ids[0..n) in loaded module's BTF, as libbpf finds an attach
- * target, but for all of them at once: libbpf 1.1 looks each program's
- * target up on its own, through all of vmlinux BTF and then every module's
- * split BTF from id 1 (all of vmlinux again, for each module before the
- * one holding it), most of the program loads' time under emulation. Here
- * vmlinux's type section is walked once, only to count its types (a
- * module's ids follow them). The module's BTF fd (BPF_BTF_GET_NEXT_ID
- * needs CAP_SYS_ADMIN) stays open for the load when any id is found.
- * Returns how many were found, or a negative errno.
- */
-int kernel_module_btf_ids(const char *module, struct kernel_btf_id *ids, int n);
-
-/* The same through libbpf's parse of vmlinux and the module's BTF (slow):
- * where the walk above fails, on a BTF kind it does not know, say.
+/* Find each of ids[0..n) in the module's BTF (or vmlinux's, where the id
+ * says so) as libbpf finds an attach target: through libbpf's parse of
+ * the BTF. The module's BTF fd (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN)
+ * stays open for the load when any of its ids is found. Returns how many
+ * of the module's were found, or a negative errno.
  */
 int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, int n);
+
+/* The BTF libbpf needs for CO-RE, and no more: every struct named in
+ * vmlinux_roots (in vmlinux BTF) or module_roots (in the module's), each
+ * with all its members; a member's type is copied as far as a relocation
+ * can look into it (typedefs and qualifiers resolved, pointers to void,
+ * embedded structs and unions whole). Written to a memfd for libbpf's
+ * btf_custom_path: libbpf then searches a few hundred types for each
+ * relocated one instead of all of vmlinux and every module, once per
+ * type. ids (as for kernel_module_btf_ids_parsed()) are looked up in the
+ * same pass. Returns the memfd (*types: how many types it holds) or
+ * -errno; roots not found are left out.
+ */
+int kernel_core_btf_fd(const char *module, const char *const *vmlinux_roots,
+		       const char *const *module_roots, struct kernel_btf_id *ids, int n,
+		       __u32 *types);
+
+/* The same from the raw BTF files at the two paths (the second split on
+ * the first); ids' obj_fd stays 0.
+ */
+int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,
+			 const char *const *vmlinux_roots, const char *const *module_roots,
+			 struct kernel_btf_id *ids, int n, __u32 *types);
 
 /* True if the kernel's BTF (the module's, if module is set) has struct name. */
 bool kernel_has_struct(const char *name, const char *module);

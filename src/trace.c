@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -404,16 +405,22 @@ static void session_close(struct session *s)
 	s->skel = NULL;
 }
 
-/* The sections of the BTF-typed programs whose targets are in the NVMe
- * driver's module, and those targets, looked up once for all of them
- * (kernel_module_btf_ids()), where libbpf 1.1 would look each program's
- * target up again, scanning all of vmlinux BTF once and once more for
- * every module before the one that holds it (a tenth of a second of the
- * start under emulation for fentry's). Each section gets a libbpf handler
- * that gives the load its ids. The lookup runs in a thread beside the
- * object's open and libbpf's own parse of vmlinux BTF, and is waited for
- * at the first program's load (btf_ids_wait()). tp_btf/block_rq_insert is
- * left to libbpf: its target is in vmlinux, found early in one scan.
+/* What libbpf 1.1 would spend most of the start on, done once, in a
+ * thread beside the object's open (btf_job_start()), and handed to it:
+ *
+ * - The BTF-typed programs' attach targets. libbpf looks each program's up
+ *   on its own, through all of vmlinux BTF and then every module's split
+ *   BTF from id 1. Here each section gets a libbpf handler that gives the
+ *   load the ids found in one pass.
+ * - CO-RE's target BTF: libbpf searches all of vmlinux, then every module,
+ *   for each relocated type. Here a BTF with only those types
+ *   (kernel_core_btf_fd()) is its btf_custom_path.
+ * - With both, libbpf needs vmlinux BTF for nothing, but parses it for any
+ *   tracing program not attached to another BPF program: each is given a
+ *   stand-in attach_prog_fd until its load, where the handler clears it.
+ *
+ * All under emulation: a third of the start. Without CAP_SYS_ADMIN (a
+ * module's BTF fd by id) or a module, libbpf does it all itself.
  */
 static const struct {
 	const char *sec;
@@ -423,6 +430,7 @@ static const struct {
 	{ "fexit/" SUBMIT_FUNC, BPF_TRACE_FEXIT },
 	{ "tp_btf/nvme_setup_cmd", BPF_TRACE_RAW_TP },
 	{ "tp_btf/nvme_complete_rq", BPF_TRACE_RAW_TP },
+	{ "tp_btf/block_rq_insert", BPF_TRACE_RAW_TP },
 };
 #define NR_BTF_SECS (int)(sizeof(btf_secs) / sizeof(btf_secs[0]))
 
@@ -431,63 +439,94 @@ static struct kernel_btf_id btf_ids[NR_BTF_SECS] = {
 	{ .name = SUBMIT_FUNC, .kind = BTF_KIND_FUNC },
 	{ .name = "btf_trace_nvme_setup_cmd", .kind = BTF_KIND_TYPEDEF },
 	{ .name = "btf_trace_nvme_complete_rq", .kind = BTF_KIND_TYPEDEF },
+	{ .name = "btf_trace_block_rq_insert", .kind = BTF_KIND_TYPEDEF, .vmlinux = true },
 };
+
+/* The structs bpf/core_views.h relocates: in vmlinux, in the driver. */
+static const char *const core_vmlinux_roots[] = {
+	"request", "request_queue", "gendisk", "blk_mq_hw_ctx", "task_struct", NULL
+};
+static const char *const core_module_roots[] = { "nvme_request", "nvme_ctrl", NULL };
 
 static struct {
 	pthread_t thread;
-	bool pending;		/* btf_ids_wait() has work */
+	bool pending;		/* btf_job_wait() has work */
 	bool joinable;		/* the thread runs */
-	int found;		/* kernel_module_btf_ids()'s result */
-	bool walk_fails;	/* tests: as if the walk had failed */
+	bool fails;		/* tests: as if the thread had failed */
+	bool core;		/* CO-RE against the thread's BTF, no vmlinux BTF */
+	int core_fd;		/* the thread's BTF (memfd), or -errno */
+	__u32 core_types;
+	int path_fd;		/* what btf_custom_path names, or -1 */
 	char module[KSYM_MODULE_LEN];
-} btf_ids_job;
+} btf_job = { .path_fd = -1 };
 
-static void *btf_ids_run(void *arg)
+static void *btf_job_run(void *arg)
 {
 	(void)arg;
-	btf_ids_job.found = btf_ids_job.walk_fails ? -ENODATA :
-			    kernel_module_btf_ids(btf_ids_job.module, btf_ids, NR_BTF_SECS);
+	btf_job.core_fd = btf_job.fails ? -ENODATA :
+			  kernel_core_btf_fd(btf_job.module, core_vmlinux_roots,
+					     core_module_roots, btf_ids, NR_BTF_SECS,
+					     &btf_job.core_types);
 	return NULL;
 }
 
-/* The lookup's result, once: if the walk failed (a BTF kind it does not
- * know, say), the ids come from libbpf's parse of the BTF instead, as
- * libbpf itself would have found them.
+/* The thread's result, once, before the load: its BTF where btf_custom_path
+ * points. If it failed, vmlinux's and the module's BTF merged there
+ * instead, and the ids from libbpf's parse: as libbpf would have done.
  */
-static void btf_ids_wait(void)
+static void btf_job_wait(void)
 {
-	const char *module = btf_ids_job.module;
-	int i, n;
+	const char *module = btf_job.module;
+	int i, fd, n = 0;
 
-	if (!btf_ids_job.pending)
+	if (!btf_job.pending)
 		return;
-	btf_ids_job.pending = false;
-	if (btf_ids_job.joinable)
-		pthread_join(btf_ids_job.thread, NULL);
-	btf_ids_job.joinable = false;
-	n = btf_ids_job.found;
-	if (n <= 0) {
+	btf_job.pending = false;
+	if (btf_job.joinable)
+		pthread_join(btf_job.thread, NULL);
+	btf_job.joinable = false;
+	fd = btf_job.core_fd;
+	if (fd >= 0) {
+		btf_job.core = true;
 		if (env.verbose > 1)
-			fprintf(stderr, "nvmetrace: attach targets not read from %s's BTF (%s): "
-				"parsing it\n", module, n ? errno_name(n) : "none found");
+			fprintf(stderr, "nvmetrace: CO-RE against %u types taken from the "
+				"kernel's BTF\n", btf_job.core_types);
+		for (i = 0; i < NR_BTF_SECS; i++)
+			n += btf_ids[i].id > 0;
+	} else {
+		if (env.verbose > 1)
+			fprintf(stderr, "nvmetrace: CO-RE's types not taken from the kernel's BTF "
+				"(%s): merging vmlinux's and %s's\n", errno_name(fd), module);
+		fd = kernel_merged_btf_fd(module);
+		if (fd < 0)
+			fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
 		n = kernel_module_btf_ids_parsed(module, btf_ids, NR_BTF_SECS);
+	}
+	/* Where btf_custom_path already points (read at the load). */
+	if (fd >= 0) {
+		if (dup3(fd, btf_job.path_fd, O_CLOEXEC) < 0 && env.verbose)
+			fprintf(stderr, "nvmetrace: failed to hand libbpf the BTF: %s\n",
+				strerror(errno));
+		close(fd);
 	}
 	for (i = 0; env.verbose > 1 && n > 0 && i < NR_BTF_SECS; i++)
 		fprintf(stderr, "nvmetrace: %s: %s [%d] in %s's BTF\n", btf_secs[i].sec,
-			btf_ids[i].name, btf_ids[i].id, module);
+			btf_ids[i].name, btf_ids[i].id, btf_ids[i].vmlinux ? "vmlinux" : module);
 }
 
 static int btf_sec_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 			   long cookie)
 {
-	btf_ids_wait();
+	btf_job_wait();
 	if (btf_ids[cookie].id <= 0) {
 		if (env.verbose)
 			fprintf(stderr, "nvmetrace: %s: %s not found in %s's BTF\n",
 				bpf_program__name(prog), btf_ids[cookie].name,
-				btf_ids_job.module);
+				btf_ids[cookie].vmlinux ? "vmlinux" : btf_job.module);
 		return -ESRCH;
 	}
+	/* The stand-in (btf_job_load()): no BPF program is the target. */
+	opts->attach_prog_fd = 0;
 	opts->attach_btf_obj_fd = btf_ids[cookie].obj_fd;
 	opts->attach_btf_id = btf_ids[cookie].id;
 	return 0;
@@ -500,11 +539,11 @@ static int btf_sec_attach(const struct bpf_program *prog, long cookie, struct bp
 	return *link ? 0 : -errno;
 }
 
-/* Once, before the first open (libbpf picks a section's handler there).
- * Without CAP_SYS_ADMIN (a module's BTF fd by id) or a module, libbpf
- * looks the targets up itself, as before. The thread takes no signal.
+/* Once, before the first open (libbpf picks a section's handler there,
+ * and reads btf_custom_path's name). The thread takes no signal. Returns
+ * the fd btf_custom_path is to name, or -1: libbpf does it all.
  */
-static void register_btf_secs(const struct session *s)
+static int btf_job_start(const struct session *s)
 {
 	LIBBPF_OPTS(libbpf_prog_handler_opts, opts,
 		    .prog_prepare_load_fn = btf_sec_prepare,
@@ -514,21 +553,24 @@ static void register_btf_secs(const struct session *s)
 	int i, err;
 
 	if (done)
-		return;
+		return btf_job.path_fd;
 	done = true;
-	if (!s->module[0] || !have_sys_admin())
-		return;
-	snprintf(btf_ids_job.module, sizeof(btf_ids_job.module), "%s", s->module);
-	/* Tests of the fallback (NVMETRACE_TEST_BTF_WALK_FAILS=1). */
-	btf_ids_job.walk_fails = test_setting("NVMETRACE_TEST_BTF_WALK_FAILS", 1, false, 0);
+	if (!s->module[0] || s->btf_fd >= 0 || !have_sys_admin() || !have_kernel_btf(s->module))
+		return -1;
+	btf_job.path_fd = memfd_create("nvmetrace-btf", MFD_CLOEXEC);
+	if (btf_job.path_fd < 0)
+		return -1;
+	snprintf(btf_job.module, sizeof(btf_job.module), "%s", s->module);
+	/* Tests of the fallback (NVMETRACE_TEST_CORE_BTF_FAILS=1). */
+	btf_job.fails = test_setting("NVMETRACE_TEST_CORE_BTF_FAILS", 1, false, 0);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&btf_ids_job.thread, NULL, btf_ids_run, NULL);
+	err = pthread_create(&btf_job.thread, NULL, btf_job_run, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	btf_ids_job.joinable = !err;
+	btf_job.joinable = !err;
 	if (err)		/* then here and now */
-		btf_ids_run(NULL);
-	btf_ids_job.pending = true;
+		btf_job_run(NULL);
+	btf_job.pending = true;
 	for (i = 0; i < NR_BTF_SECS; i++) {
 		opts.cookie = i;
 		if (libbpf_register_prog_handler(btf_secs[i].sec, BPF_PROG_TYPE_TRACING,
@@ -536,11 +578,23 @@ static void register_btf_secs(const struct session *s)
 			fprintf(stderr, "nvmetrace: failed to register a handler for %s: %s\n",
 				btf_secs[i].sec, errno_name(errno));
 	}
+	return btf_job.path_fd;
 }
 
-static bool method_btf(enum attach_mode m)
+/* Just before the load: the thread's result in place and, where its BTF
+ * is CO-RE's, each tracing program given the stand-in attach_prog_fd that
+ * keeps libbpf from parsing vmlinux BTF (its handler clears it).
+ */
+static void btf_job_load(struct bpf_object *obj)
 {
-	return m == ATTACH_FENTRY || m == ATTACH_TP_BTF;
+	struct bpf_program *p;
+
+	btf_job_wait();
+	if (!btf_job.core)
+		return;
+	bpf_object__for_each_program(p, obj)
+		if (bpf_program__autoload(p) && bpf_program__type(p) == BPF_PROG_TYPE_TRACING)
+			bpf_program__set_attach_target(p, btf_job.path_fd, NULL);
 }
 
 /* Open, configure and load the programs of method and, unless also is
@@ -553,21 +607,21 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 {
 	struct bpf_program *progs[MAX_PROGS], *p;
 	struct bpf_link **links[MAX_PROGS];
-	int i, n, err;
+	int i, n, err, fd = s->btf_fd;
 
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char btf_path[64];
 
-	if (s->btf_fd >= 0) {
-		snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", s->btf_fd);
+	if (fd < 0)
+		fd = btf_job_start(s);
+	if (fd >= 0) {
+		snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", fd);
 		opts.btf_custom_path = btf_path;
 	}
-	if (method_btf(method) || method_btf(also))
-		register_btf_secs(s);
 	s->skel = nvmetrace_bpf__open_opts(&opts);
 	if (!s->skel) {
 		err = -errno;
-		btf_ids_wait();
+		btf_job_wait();
 		return err;
 	}
 	bpf_object__for_each_program(p, s->skel->obj)
@@ -585,8 +639,8 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	configure(s, method_pairs(method) || method_pairs(also),
 		  !method_pairs(method) || (also != ATTACH_AUTO && !method_pairs(also)));
 	kernel_btf_release();
+	btf_job_load(s->skel->obj);
 	err = nvmetrace_bpf__load(s->skel);
-	btf_ids_wait();		/* if no program had to */
 	kernel_btf_release();
 	if (err) {
 		session_close(s);

@@ -149,22 +149,30 @@ t_attach_verbose() {
 			"nvmetrace: '$got', bpftool: '$want' ($(grep -c . /tmp/btf.txt) lines)" \
 			[ -n "$want" -a "$got" = "$want" ]
 	done
-	# Where its own walk of the BTF fails (a kind it does not know), the
-	# ids come from libbpf's parse: the same ones, and -a (tp_btf, by
-	# these ids) still traces.
-	export NVMETRACE_TEST_BTF_WALK_FAILS=1
+	# CO-RE against the few types nvmetrace takes from the kernel's BTF,
+	# with no vmlinux BTF parsed by libbpf.
+	check "-vv: CO-RE against the types taken from the kernel's BTF" "$(grep "BTF" /tmp/err)" \
+		grep -q "^nvmetrace: CO-RE against [1-9][0-9]* types taken from the kernel's BTF" /tmp/err
+	# No parse of vmlinux BTF by libbpf until attached (-v may parse it
+	# later, to say why fentry did not attach).
+	check "-vv: libbpf parses no vmlinux BTF until attached" "$(grep "loading kernel BTF\|attached" /tmp/err)" \
+		[ "$(awk '/^nvmetrace: attached to/ { exit } /^libbpf: loading kernel BTF/ { n++ } END { print n + 0 }' /tmp/err)" = 0 ]
+	# Where that fails, CO-RE is against vmlinux's and nvme_core's BTF
+	# merged, the ids come from libbpf's parse: the same ones, and -a
+	# (tp_btf, by these ids) still traces.
+	export NVMETRACE_TEST_CORE_BTF_FAILS=1
 	start_tracer -vv -a -j
 	rc=$?
-	unset NVMETRACE_TEST_BTF_WALK_FAILS
+	unset NVMETRACE_TEST_CORE_BTF_FAILS
 	[ $rc = 0 ] ||
-		{ fail "-vv, walk fails: start" "nvmetrace did not start: $(tail -n 3 /tmp/err)"; return; }
+		{ fail "-vv, no CO-RE BTF: start" "nvmetrace did not start: $(tail -n 3 /tmp/err)"; return; }
 	run_cmd nvme id-ctrl /dev/nvme0
 	stop_tracer TERM
-	check "-vv, walk fails: says it parses the BTF instead" "$(grep "BTF" /tmp/err)" \
-		grep -q "attach targets not read from nvme_core's BTF (ENODATA): parsing it" /tmp/err
-	check "-vv, walk fails: traces by tp_btf" "$(grep -v '^libbpf' /tmp/err | tail -n 3)" \
+	check "-vv, no CO-RE BTF: says it merges vmlinux's and nvme_core's" "$(grep "BTF" /tmp/err)" \
+		grep -q "CO-RE's types not taken from the kernel's BTF (ENODATA): merging vmlinux's and nvme_core's" /tmp/err
+	check "-vv, no CO-RE BTF: traces by tp_btf" "$(grep -v '^libbpf' /tmp/err | tail -n 3)" \
 		grep -q 'attached to .* by tp_btf' /tmp/err
-	check "-vv, walk fails: the Identify is recorded" "$(head -c 300 /tmp/out)" \
+	check "-vv, no CO-RE BTF: the Identify is recorded" "$(head -c 300 /tmp/out)" \
 		grep -q "\"comm\":\"nvme\",.*\"opcode\":6," /tmp/out
 	for t in "FUNC nvme_submit_user_cmd" "TYPEDEF btf_trace_nvme_setup_cmd" \
 		 "TYPEDEF btf_trace_nvme_complete_rq"; do
@@ -172,7 +180,7 @@ t_attach_verbose() {
 		want=$(sed -n "s/^\[\([0-9]*\)\] $kind '$name' .*/\1/p" /tmp/btf.txt)
 		got=$(sed -n "s/^nvmetrace: [a-z_]*\/[a-z_]*: $name \[\([0-9]*\)\] in nvme_core's BTF\$/\1/p" \
 			/tmp/err | sort -u)
-		check "-vv, walk fails: $name's BTF id as bpftool's" \
+		check "-vv, no CO-RE BTF: $name's BTF id as bpftool's" \
 			"nvmetrace: '$got', bpftool: '$want'" [ -n "$want" -a "$got" = "$want" ]
 	done
 }
