@@ -298,11 +298,50 @@ static void raw_btf_free(struct raw_btf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Index b->data (size bytes, malloc()ed, owned by b from here on). */
+static int raw_btf_index(struct raw_btf *b, size_t size, const struct raw_btf *base)
+{
+	const struct btf_header *h = (const void *)b->data;
+	size_t cap = 1 << 16, n = 0, rec, p;
+	__u32 *off;
+
+	if (size < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) ||
+	    (__u64)h->hdr_len + h->type_off + h->type_len > size ||
+	    (__u64)h->hdr_len + h->str_off + h->str_len > size)
+		return -EINVAL;
+	b->types = b->data + h->hdr_len + h->type_off;
+	b->strs = b->data + h->hdr_len + h->str_off;
+	b->str_len = h->str_len;
+	/* Every name then ends within the section. */
+	if (!h->str_len || b->strs[h->str_len - 1])
+		return -EINVAL;
+	b->base = base;
+	b->start = base ? base->next : 1;
+	b->str_start = base ? base->str_start + base->str_len : 0;
+	if (!(b->off = malloc(cap * sizeof(*b->off))))
+		return -ENOMEM;
+	for (p = 0; p < h->type_len; p += rec, n++) {
+		if (h->type_len - p < sizeof(struct btf_type) ||
+		    !(rec = btf_record_size((const struct btf_type *)(b->types + p))) ||
+		    h->type_len - p < rec)
+			return -EINVAL;	/* a kind not known here, or cut short */
+		if (n == cap) {
+			if (!(off = realloc(b->off, 2 * cap * sizeof(*off))))
+				return -ENOMEM;
+			b->off = off;
+			cap *= 2;
+		}
+		b->off[n] = (__u32)p;
+	}
+	b->next = b->start + (__u32)n;
+	return 0;
+}
+
+/* From a raw BTF file. */
 static int raw_btf_load(struct raw_btf *b, const char *path, const struct raw_btf *base)
 {
 	struct btf_header h;
-	size_t cap = 1 << 16, n = 0, size, p;
-	__u32 *off;
+	size_t size;
 	int fd, err;
 
 	memset(b, 0, sizeof(*b));
@@ -314,41 +353,44 @@ static int raw_btf_load(struct raw_btf *b, const char *path, const struct raw_bt
 	size = (size_t)h.hdr_len + h.type_off + h.type_len;
 	if ((size_t)h.hdr_len + h.str_off + h.str_len > size)
 		size = (size_t)h.hdr_len + h.str_off + h.str_len;
-	b->data = malloc(size);
-	b->off = malloc(cap * sizeof(*b->off));
-	if (!b->data || !b->off) {
+	if (!(b->data = malloc(size)))
 		err = -ENOMEM;
-		goto out;
-	}
-	if ((err = pread_all(fd, b->data, size, 0)))
-		goto out;
-	b->types = b->data + h.hdr_len + h.type_off;
-	b->strs = b->data + h.hdr_len + h.str_off;
-	b->str_len = h.str_len;
-	b->base = base;
-	b->start = base ? base->next : 1;
-	b->str_start = base ? base->str_start + base->str_len : 0;
-	for (p = 0; p < h.type_len; p += size, n++) {
-		if (h.type_len - p < sizeof(struct btf_type) ||
-		    !(size = btf_record_size((const struct btf_type *)(b->types + p))) ||
-		    h.type_len - p < size) {
-			err = -EINVAL;	/* a kind not known here, or cut short */
-			goto out;
-		}
-		if (n == cap) {
-			off = realloc(b->off, 2 * cap * sizeof(*off));
-			if (!off) {
-				err = -ENOMEM;
-				goto out;
-			}
-			b->off = off;
-			cap *= 2;
-		}
-		b->off[n] = (__u32)p;
-	}
-	b->next = b->start + (__u32)n;
+	else if (!(err = pread_all(fd, b->data, size, 0)))
+		err = raw_btf_index(b, size, base);
 out:
 	close(fd);
+	if (err)
+		raw_btf_free(b);
+	return err;
+}
+
+/* From a kernel BTF object's fd, in one BPF_OBJ_GET_INFO_BY_FD: reading
+ * /sys/kernel/btf/vmlinux takes a syscall for every 4 KiB (kernfs), 1,300
+ * and more of them, most of the time it takes under emulation.
+ */
+static int raw_btf_from_fd(struct raw_btf *b, int btf_fd, const struct raw_btf *base)
+{
+	struct bpf_btf_info info;
+	__u32 len = sizeof(info), size;
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(btf_fd, &info, &len))
+		return -errno;
+	size = info.btf_size;
+	if (!size || !(b->data = malloc(size)))
+		return size ? -ENOMEM : -EINVAL;
+	memset(&info, 0, sizeof(info));
+	info.btf = (__u64)(unsigned long)b->data;
+	info.btf_size = size;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(btf_fd, &info, &len))
+		err = -errno;
+	else if (info.btf_size != size)
+		err = -EAGAIN;	/* not the BTF it was a moment ago */
+	else
+		err = raw_btf_index(b, size, base);
 	if (err)
 		raw_btf_free(b);
 	return err;
@@ -371,8 +413,8 @@ static const char *raw_name(const struct raw_btf *b, __u32 off)
 	off -= b->str_start;
 	if (off >= b->str_len)
 		return NULL;
-	s = b->strs + off;
-	return memchr(s, 0, b->str_len - off) && *s ? s : NULL;
+	s = b->strs + off;	/* the section ends in a NUL (raw_btf_load()) */
+	return *s ? s : NULL;
 }
 
 /* The BTF fd of a loaded module (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN). */
@@ -633,7 +675,7 @@ static int core_copy(struct btf *dst, const struct raw_btf *src, __u32 id, __u32
 static bool name_in(const char *name, const char *const *list)
 {
 	for (; name && list && *list; list++)
-		if (!strcmp(name, *list))
+		if (name[0] == (*list)[0] && !strcmp(name, *list))
 			return true;
 	return false;
 }
@@ -647,55 +689,52 @@ static int core_scan(struct btf *dst, const struct raw_btf *src,
 {
 	const struct btf_type *t;
 	const char *name;
-	__u32 id;
-	int i, kind, r;
+	__u32 id, kinds = 0, k;
+	int i, r;
 
+	/* Names are compared only for the kinds asked for here: vmlinux
+	 * has 100,000 and more types, most of them FUNCs.
+	 */
+	if (roots && *roots)
+		kinds |= 1u << BTF_KIND_STRUCT;
+	for (i = 0; i < n; i++)
+		if (ids[i].vmlinux == vmlinux)
+			kinds |= 1u << ids[i].kind;
 	for (id = src->start; id < src->next; id++) {
-		t = raw_type(src, id);
-		kind = btf_kind(t);
-		if (kind != BTF_KIND_STRUCT && kind != BTF_KIND_TYPEDEF && kind != BTF_KIND_FUNC)
+		t = (const void *)(src->types + src->off[id - src->start]);
+		k = BTF_INFO_KIND(t->info);
+		if (!(kinds & (1u << k)) || !(name = raw_name(src, t->name_off)))
 			continue;
-		name = raw_name(src, t->name_off);
-		if (!name)
-			continue;
-		if (kind == BTF_KIND_STRUCT) {
+		if (k == BTF_KIND_STRUCT) {
 			if (name_in(name, roots) && (r = core_copy(dst, src, id, map, 0)) < 0)
 				return r;
 			continue;
 		}
 		for (i = 0; i < n; i++)
-			if (!ids[i].id && ids[i].vmlinux == vmlinux && ids[i].kind == kind &&
-			    !strcmp(ids[i].name, name))
+			if (!ids[i].id && ids[i].vmlinux == vmlinux && ids[i].kind == (int)k &&
+			    ids[i].name[0] == name[0] && !strcmp(ids[i].name, name))
 				ids[i].id = (int)id;
 	}
 	return 0;
 }
 
-int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,
-			 const char *const *vmlinux_roots, const char *const *module_roots,
-			 struct kernel_btf_id *ids, int n, __u32 *types)
+/* The BTF for CO-RE from base and mod (kernel_core_btf_fd()), in a memfd. */
+static int core_btf_build(struct raw_btf *base, struct raw_btf *mod,
+			  const char *const *vmlinux_roots, const char *const *module_roots,
+			  struct kernel_btf_id *ids, int n, __u32 *types)
 {
-	struct raw_btf base, mod = { 0 };
-	struct btf *out = NULL;
-	__u32 *map = NULL, size;
-	int fd = -1, err, i;
+	struct btf *out = btf__new_empty();
+	__u32 *map = calloc(mod->next, sizeof(*map)), size;
+	int fd = -1, err = 0;
 	const char *raw;
 	ssize_t w;
 
-	for (i = 0; i < n; i++)
-		ids[i].id = ids[i].obj_fd = 0;
-	if ((err = raw_btf_load(&base, vmlinux_path, NULL)))
-		return err;
-	if ((err = raw_btf_load(&mod, module_path, &base)))
-		goto out;
-	out = btf__new_empty();
-	map = calloc(mod.next, sizeof(*map));
 	if (!out || !map) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if ((err = core_scan(out, &base, vmlinux_roots, ids, n, true, map)) ||
-	    (err = core_scan(out, &mod, module_roots, ids, n, false, map)))
+	if ((err = core_scan(out, base, vmlinux_roots, ids, n, true, map)) ||
+	    (err = core_scan(out, mod, module_roots, ids, n, false, map)))
 		goto out;
 	raw = btf__raw_data(out, &size);
 	fd = memfd_create("nvmetrace-core-btf", MFD_CLOEXEC);
@@ -716,41 +755,101 @@ int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,
 out:
 	free(map);
 	btf__free(out);
+	if (err && fd >= 0)
+		close(fd);
+	return err ? err : fd;
+}
+
+static void ids_clear(struct kernel_btf_id *ids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		ids[i].id = ids[i].obj_fd = 0;
+}
+
+int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,
+			 const char *const *vmlinux_roots, const char *const *module_roots,
+			 struct kernel_btf_id *ids, int n, __u32 *types)
+{
+	struct raw_btf base, mod = { 0 };
+	int fd;
+
+	ids_clear(ids, n);
+	if ((fd = raw_btf_load(&base, vmlinux_path, NULL)) ||
+	    (fd = raw_btf_load(&mod, module_path, &base)) ||
+	    (fd = core_btf_build(&base, &mod, vmlinux_roots, module_roots, ids, n, types)) < 0)
+		ids_clear(ids, n);
 	raw_btf_free(&mod);
 	raw_btf_free(&base);
-	if (err) {
-		if (fd >= 0)
-			close(fd);
-		for (i = 0; i < n; i++)
-			ids[i].id = 0;
-		return err;
-	}
 	return fd;
+}
+
+/* The BTF fds of vmlinux and of a loaded module (BPF_BTF_GET_NEXT_ID:
+ * CAP_SYS_ADMIN), in one pass over the kernel's BTF objects.
+ */
+static int kernel_btf_fds(const char *module, int *vfd, int *mfd)
+{
+	struct bpf_btf_info info;
+	char name[64];
+	__u32 id = 0, len;
+	int fd;
+
+	*vfd = *mfd = -1;
+	while (!bpf_btf_get_next_id(id, &id)) {
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)	/* gone meanwhile */
+				continue;
+			break;
+		}
+		memset(&info, 0, sizeof(info));
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    *vfd < 0 && !strcmp(name, "vmlinux"))
+			*vfd = fd;
+		else if (info.kernel_btf && *mfd < 0 && !strcmp(name, module))
+			*mfd = fd;
+		else
+			close(fd);
+		if (*vfd >= 0 && *mfd >= 0)
+			return 0;
+	}
+	if (*vfd >= 0)
+		close(*vfd);
+	if (*mfd >= 0)
+		close(*mfd);
+	*vfd = *mfd = -1;
+	return errno == ENOENT || !errno ? -ENOENT : -errno;
 }
 
 int kernel_core_btf_fd(const char *module, const char *const *vmlinux_roots,
 		       const char *const *module_roots, struct kernel_btf_id *ids, int n,
 		       __u32 *types)
 {
-	char path[128];
-	int fd, mfd = 0, i;
+	struct raw_btf base = { 0 }, mod = { 0 };
+	int fd, vfd, mfd, i;
 
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
-	fd = kernel_core_btf_from("/sys/kernel/btf/vmlinux", path, vmlinux_roots, module_roots,
-				  ids, n, types);
-	if (fd < 0)
+	ids_clear(ids, n);
+	if ((fd = kernel_btf_fds(module, &vfd, &mfd)))
 		return fd;
-	for (i = 0; i < n; i++) {
-		if (ids[i].vmlinux || !ids[i].id)
-			continue;
-		if (!mfd && (mfd = module_btf_fd(module)) < 0) {
-			close(fd);
-			for (i = 0; i < n; i++)
-				ids[i].id = 0;
-			return mfd;
-		}
-		ids[i].obj_fd = mfd;
-	}
+	if ((fd = raw_btf_from_fd(&base, vfd, NULL)) ||
+	    (fd = raw_btf_from_fd(&mod, mfd, &base)) ||
+	    (fd = core_btf_build(&base, &mod, vmlinux_roots, module_roots, ids, n, types)) < 0)
+		ids_clear(ids, n);
+	raw_btf_free(&mod);
+	raw_btf_free(&base);
+	close(vfd);
+	/* The module's BTF fd stays open for the programs' load. */
+	for (i = 0; fd >= 0 && i < n; i++)
+		if (!ids[i].vmlinux && ids[i].id)
+			ids[i].obj_fd = mfd;
+	for (i = 0; i < n && !ids[i].obj_fd; i++)
+		;
+	if (i == n)
+		close(mfd);
 	return fd;
 }
 
