@@ -417,37 +417,59 @@ static const char *raw_name(const struct raw_btf *b, __u32 off)
 	return *s ? s : NULL;
 }
 
-/* The BTF fd of a loaded module (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN). */
-static int module_btf_fd(const char *module)
+/* The BTF fds of vmlinux (unless vfd is NULL) and of a loaded module
+ * (BPF_BTF_GET_NEXT_ID: CAP_SYS_ADMIN), in one pass over the kernel's BTF
+ * objects. Returns 0 or a negative errno (-ENOENT: one is not there).
+ */
+static int kernel_btf_fds(const char *module, int *vfd, int *mfd)
 {
 	struct bpf_btf_info info;
 	char name[64];
 	__u32 id = 0, len;
-	int fd;
+	int fd, err = -ENOENT;
+	bool kernel;
 
+	if (vfd)
+		*vfd = -1;
+	*mfd = -1;
 	while (!bpf_btf_get_next_id(id, &id)) {
 		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0) {
 			if (errno == ENOENT)	/* gone meanwhile */
 				continue;
-			return -errno;
+			err = -errno;
+			break;
 		}
 		memset(&info, 0, sizeof(info));
 		info.name = (__u64)(unsigned long)name;
 		info.name_len = sizeof(name);
 		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
-		    !strcmp(name, module))
-			return fd;
-		close(fd);
+		kernel = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf;
+		if (kernel && vfd && *vfd < 0 && !strcmp(name, "vmlinux"))
+			*vfd = fd;
+		else if (kernel && *mfd < 0 && !strcmp(name, module))
+			*mfd = fd;
+		else
+			close(fd);
+		if ((!vfd || *vfd >= 0) && *mfd >= 0)
+			return 0;
 	}
-	return errno == ENOENT ? -ENOENT : -errno;
+	if (errno && errno != ENOENT && err == -ENOENT)
+		err = -errno;
+	if (vfd && *vfd >= 0)
+		close(*vfd);
+	if (*mfd >= 0)
+		close(*mfd);
+	if (vfd)
+		*vfd = -1;
+	*mfd = -1;
+	return err;
 }
 
 int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, int n)
 {
 	struct btf *btf;
-	int i, id, fd, found = 0;
+	int i, id, fd, err, found = 0;
 
 	for (i = 0; i < n; i++) {
 		ids[i].obj_fd = 0;
@@ -457,7 +479,8 @@ int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, 
 	}
 	if (!found)
 		return 0;
-	fd = module_btf_fd(module);
+	if ((err = kernel_btf_fds(module, NULL, &fd)))
+		fd = err;
 	for (i = 0; i < n; i++) {
 		if (ids[i].vmlinux)
 			continue;
@@ -517,13 +540,40 @@ const char *tracefs_dir(void)
 	return NULL;
 }
 
+/* btf's raw data in a new memfd (for libbpf's btf_custom_path): its fd,
+ * or -errno.
+ */
+static int btf_memfd(const struct btf *btf, const char *name)
+{
+	const char *raw;
+	__u32 size;
+	ssize_t w;
+	int fd;
+
+	raw = btf__raw_data(btf, &size);
+	if (!raw)
+		return -errno;
+	fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (size) {
+		w = write(fd, raw, size);
+		if (w <= 0) {
+			w = w ? -errno : -EIO;
+			close(fd);
+			return (int)w;
+		}
+		raw += w;
+		size -= (__u32)w;
+	}
+	return fd;
+}
+
 int kernel_merged_btf_fd(const char *module)
 {
 	struct btf *base, *mod = NULL, *out = NULL;
-	const char *raw;
-	__u32 size, id, n;
-	ssize_t w;
 	int fd = -1, err = 0;
+	__u32 id, n;
 
 	base = btf__load_vmlinux_btf();
 	if (!base)
@@ -541,32 +591,13 @@ int kernel_merged_btf_fd(const char *module)
 		if (err < 0)
 			goto out;
 	}
-	err = 0;
-	raw = btf__raw_data(out, &size);
-	fd = memfd_create("nvmetrace-btf", MFD_CLOEXEC);
-	if (!raw || fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (size) {
-		w = write(fd, raw, size);
-		if (w <= 0) {
-			err = -errno;
-			goto out;
-		}
-		raw += w;
-		size -= (__u32)w;
-	}
+	fd = btf_memfd(out, "nvmetrace-btf");
+	err = fd < 0 ? fd : 0;
 out:
 	btf__free(out);
 	btf__free(mod);
 	btf__free(base);
-	if (err) {
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	return fd;
+	return err ? err : fd;
 }
 
 /* Copy type id of src into dst as CO-RE sees it (kernel_core_btf_fd());
@@ -724,10 +755,8 @@ static int core_btf_build(struct raw_btf *base, struct raw_btf *mod,
 			  struct kernel_btf_id *ids, int n, __u32 *types)
 {
 	struct btf *out = btf__new_empty();
-	__u32 *map = calloc(mod->next, sizeof(*map)), size;
+	__u32 *map = calloc(mod->next, sizeof(*map));
 	int fd = -1, err = 0;
-	const char *raw;
-	ssize_t w;
 
 	if (!out || !map) {
 		err = -ENOMEM;
@@ -736,27 +765,12 @@ static int core_btf_build(struct raw_btf *base, struct raw_btf *mod,
 	if ((err = core_scan(out, base, vmlinux_roots, ids, n, true, map)) ||
 	    (err = core_scan(out, mod, module_roots, ids, n, false, map)))
 		goto out;
-	raw = btf__raw_data(out, &size);
-	fd = memfd_create("nvmetrace-core-btf", MFD_CLOEXEC);
-	if (!raw || fd < 0) {
-		err = -errno;
-		goto out;
-	}
 	*types = btf__type_cnt(out) - 1;
-	while (size) {
-		w = write(fd, raw, size);
-		if (w <= 0) {
-			err = w ? -errno : -EIO;
-			goto out;
-		}
-		raw += w;
-		size -= (__u32)w;
-	}
+	fd = btf_memfd(out, "nvmetrace-core-btf");
+	err = fd < 0 ? fd : 0;
 out:
 	free(map);
 	btf__free(out);
-	if (err && fd >= 0)
-		close(fd);
 	return err ? err : fd;
 }
 
@@ -783,46 +797,6 @@ int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,
 	raw_btf_free(&mod);
 	raw_btf_free(&base);
 	return fd;
-}
-
-/* The BTF fds of vmlinux and of a loaded module (BPF_BTF_GET_NEXT_ID:
- * CAP_SYS_ADMIN), in one pass over the kernel's BTF objects.
- */
-static int kernel_btf_fds(const char *module, int *vfd, int *mfd)
-{
-	struct bpf_btf_info info;
-	char name[64];
-	__u32 id = 0, len;
-	int fd;
-
-	*vfd = *mfd = -1;
-	while (!bpf_btf_get_next_id(id, &id)) {
-		fd = bpf_btf_get_fd_by_id(id);
-		if (fd < 0) {
-			if (errno == ENOENT)	/* gone meanwhile */
-				continue;
-			break;
-		}
-		memset(&info, 0, sizeof(info));
-		info.name = (__u64)(unsigned long)name;
-		info.name_len = sizeof(name);
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
-		    *vfd < 0 && !strcmp(name, "vmlinux"))
-			*vfd = fd;
-		else if (info.kernel_btf && *mfd < 0 && !strcmp(name, module))
-			*mfd = fd;
-		else
-			close(fd);
-		if (*vfd >= 0 && *mfd >= 0)
-			return 0;
-	}
-	if (*vfd >= 0)
-		close(*vfd);
-	if (*mfd >= 0)
-		close(*mfd);
-	*vfd = *mfd = -1;
-	return errno == ENOENT || !errno ? -ENOENT : -errno;
 }
 
 int kernel_core_btf_fd(const char *module, const char *const *vmlinux_roots,

@@ -104,6 +104,21 @@ t_sqe_words() {
 no_debug_log() {
 	! grep -q -e 'libbpf: loading object' -e 'libbpf: prog .*: relo #' /tmp/err
 }
+# check_btf_ids LABEL: the attach targets' BTF ids nvmetrace -vv printed
+# (/tmp/err) are those bpftool gives them (/tmp/btf.txt).
+check_btf_ids() {
+	for t in "FUNC nvme_submit_user_cmd" "TYPEDEF btf_trace_nvme_setup_cmd" \
+		 "TYPEDEF btf_trace_nvme_complete_rq"; do
+		kind=${t% *} name=${t#* }
+		want=$(sed -n "s/^\[\([0-9]*\)\] $kind '$name' .*/\1/p" /tmp/btf.txt)
+		got=$(sed -n "s/^nvmetrace: [a-z_]*\/[a-z_]*: $name \[\([0-9]*\)\] in nvme_core's BTF\$/\1/p" \
+			/tmp/err | sort -u)
+		check "$1: $name's BTF id as bpftool's" \
+			"nvmetrace: '$got', bpftool: '$want' ($(grep -c . /tmp/btf.txt) lines)" \
+			[ -n "$want" -a "$got" = "$want" ]
+	done
+}
+
 
 t_attach_verbose() {
 	start_tracer -v || { fail "auto -v start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
@@ -139,16 +154,7 @@ t_attach_verbose() {
 	# through libbpf) have the ids bpftool gives them.
 	bpftool btf dump file /sys/kernel/btf/nvme_core --base-btf /sys/kernel/btf/vmlinux \
 		>/tmp/btf.txt 2>&1
-	for t in "FUNC nvme_submit_user_cmd" "TYPEDEF btf_trace_nvme_setup_cmd" \
-		 "TYPEDEF btf_trace_nvme_complete_rq"; do
-		kind=${t% *} name=${t#* }
-		want=$(sed -n "s/^\[\([0-9]*\)\] $kind '$name' .*/\1/p" /tmp/btf.txt)
-		got=$(sed -n "s/^nvmetrace: [a-z_]*\/[a-z_]*: $name \[\([0-9]*\)\] in nvme_core's BTF\$/\1/p" \
-			/tmp/err | sort -u)
-		check "-vv: $name's BTF id as bpftool's" \
-			"nvmetrace: '$got', bpftool: '$want' ($(grep -c . /tmp/btf.txt) lines)" \
-			[ -n "$want" -a "$got" = "$want" ]
-	done
+	check_btf_ids "-vv"
 	# CO-RE against the few types nvmetrace takes from the kernel's BTF,
 	# with no vmlinux BTF parsed by libbpf.
 	check "-vv: CO-RE against the types taken from the kernel's BTF" "$(grep "BTF" /tmp/err)" \
@@ -174,15 +180,7 @@ t_attach_verbose() {
 		grep -q 'attached to .* by tp_btf' /tmp/err
 	check "-vv, no CO-RE BTF: the Identify is recorded" "$(head -c 300 /tmp/out)" \
 		grep -q "\"comm\":\"nvme\",.*\"opcode\":6," /tmp/out
-	for t in "FUNC nvme_submit_user_cmd" "TYPEDEF btf_trace_nvme_setup_cmd" \
-		 "TYPEDEF btf_trace_nvme_complete_rq"; do
-		kind=${t% *} name=${t#* }
-		want=$(sed -n "s/^\[\([0-9]*\)\] $kind '$name' .*/\1/p" /tmp/btf.txt)
-		got=$(sed -n "s/^nvmetrace: [a-z_]*\/[a-z_]*: $name \[\([0-9]*\)\] in nvme_core's BTF\$/\1/p" \
-			/tmp/err | sort -u)
-		check "-vv, no CO-RE BTF: $name's BTF id as bpftool's" \
-			"nvmetrace: '$got', bpftool: '$want'" [ -n "$want" -a "$got" = "$want" ]
-	done
+	check_btf_ids "-vv, no CO-RE BTF"
 }
 
 t_attach_fentry() {
