@@ -638,10 +638,12 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	}
 	configure(s, method_pairs(method) || method_pairs(also),
 		  !method_pairs(method) || (also != ATTACH_AUTO && !method_pairs(also)));
-	kernel_btf_release();
 	btf_job_load(s->skel->obj);
-	err = nvmetrace_bpf__load(s->skel);
+	/* Nothing more is looked up (the fallback in btf_job_load() may have
+	 * parsed BTF): freed before libbpf loads.
+	 */
 	kernel_btf_release();
+	err = nvmetrace_bpf__load(s->skel);
 	if (err) {
 		session_close(s);
 		return err;
