@@ -172,7 +172,7 @@ bench: all $(TOOLS) $(BENCH_TOOLS)
 	$(Q)KERNEL="$(KERNEL)" bench/run.sh
 
 # Two revisions side by side in one VM: A=REV B=REV (git revisions, or
-# "work" for this tree), AB_ARGS= their options (default -a).
+# "work" for this tree), AB_ARGS= their options (default -a; "default": none).
 bench-ab: all $(TOOLS) $(BENCH_TOOLS)
 	$(Q)KERNEL="$(KERNEL)" AB_ARGS="$(AB_ARGS)" bench/ab.sh "$(A)" "$(B)"
 

@@ -11,7 +11,7 @@
 #
 # env: TOP BUILD (the checkout and its build directory, as the host sees
 #      them: the workloads), AB_A AB_B (the two nvmetrace binaries), AB_ARGS
-#      (their options, default -a), SECS (seconds per workload run), REPS
+#      (their options, default -a; "default" for none), SECS (seconds per workload run), REPS
 #      (rounds), RESULTS, KERNEL, ICOUNT (QEMU's -icount shift, if set:
 #      the block I/O is dd's reads, one at a time).
 set -u
@@ -20,6 +20,8 @@ ICOUNT=${ICOUNT:-}
 . "$TOP/bench/guest-lib.sh"
 
 AB_ARGS=${AB_ARGS:--a}
+# "default": no option, the default mode.
+[ "$AB_ARGS" = default ] && AB_ARGS=
 
 # prog_ids PID: the ids of the BPF programs the process holds (its program
 # and link fds' fdinfo), on one line.
@@ -42,7 +44,8 @@ cost() {
 }
 
 # start BUILD: start nvmetrace BUILD (A or B) and wait until it is
-# attached; PID_<BUILD> is its pid. Fails after 600 s or if it exited.
+# attached, asked every 10 ms; PID_<BUILD> is its pid, START_<BUILD> the
+# microseconds that took. Fails after 600 s or if it exited.
 start() {
 	local b=$1 bin pid t0
 	[ "$b" = A ] && bin=$AB_A || bin=$AB_B
@@ -59,8 +62,10 @@ start() {
 		kill -0 "$pid" 2>/dev/null || return 1
 		elapsed_us "$t0"
 		[ "$ELAPSED_US" -lt 600000000 ] || return 1
-		nap 0.05
+		nap 0.01
 	done
+	elapsed_us "$t0"
+	printf -v "START_$b" %s "$ELAPSED_US"
 	return 0
 }
 
@@ -73,7 +78,7 @@ stop() {
 # round N ORDER (AB or BA): both attached in ORDER, then the storm and the
 # block I/O with the statistics on.
 round() {
-	local n=$1 order=$2 ids_a ids_b ids issued iops reads c
+	local n=$1 order=$2 ids_a ids_b ids issued iops reads c us
 	PID_A= PID_B=
 	if ! start "${order:0:1}" || ! start "${order:1:1}"; then
 		out "ERROR round $n $order: not attached: $(tail -n 2 "$W/A.err" "$W/B.err" | tr '\n' ' ')"
@@ -102,6 +107,8 @@ round() {
 	stop "$PID_A" "$PID_B"
 	for c in A B; do
 		[ $c = A ] && ids=$ids_a || ids=$ids_b
+		[ $c = A ] && us=$START_A || us=$START_B
+		out "AB round=$n order=$order build=$c workload=start us=$us"
 		set -- $(cost "$ids" "$W/s0" "$W/s1")
 		out "AB round=$n order=$order build=$c workload=storm ns=$1 runs=$2 commands=$issued"
 		set -- $(cost "$ids" "$W/s1" "$W/s2")

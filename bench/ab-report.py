@@ -3,7 +3,7 @@
 Markdown. Per workload and round, each build's BPF time per command in both
 attach orders, and B - A averaged over the two orders (which cancels what
 running first costs, the same for either build); then the median over the
-rounds and what attaching first cost.
+rounds and what attaching first cost; and each build's start to attached.
 
 usage: ab-report.py [--a NAME] [--b NAME] [--icount SHIFT] VM.TXT
 """
@@ -69,6 +69,12 @@ def main():
     for wl, title in workloads:
         rounds = sorted({k[1] for k in per if k[0] == wl})
         print(f"## {title}\n")
+        # Measured, but no program of either build ran: the mode does
+        # not trace this workload (the default mode and block I/O).
+        if not rounds and any(r["kind"] == "AB" and r.get("workload") == wl
+                              and int(r.get("commands", 0) or 0) > 0 for r in recs):
+            print("No program of either build ran: these options do not trace it.\n")
+            continue
         print("| round | A first: A | A first: B | B first: A | B first: B | B - A | first pays |")
         print("|---:|---:|---:|---:|---:|---:|---:|")
         diffs, firsts, a_all = [], [], []
@@ -96,6 +102,37 @@ def main():
         else:
             print("No complete round.\n")
             ok = False
+    # Start to attached: B starts while A is attached in order AB, alone
+    # in order BA, and A the other way round.
+    start = {}
+    for r in recs:
+        if r["kind"] == "AB" and r.get("workload") == "start" and r.get("us", "").isdigit():
+            start[(int(r["round"]), r["order"], r["build"])] = int(r["us"]) / 1000
+    rounds = sorted({k[0] for k in start})
+    print("## Start to attached (ms)\n")
+    print("From the command to its `-v` line \"attached to\", asked every 10 ms.\n")
+    print("| round | A first: A | A first: B | B first: A | B first: B | B - A |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    diffs, a_all, b_all = [], [], []
+    for n in rounds:
+        v = {(o, b): start.get((n, o, b)) for o in ("AB", "BA") for b in "AB"}
+        if any(x is None for x in v.values()):
+            print(f"| {n} | incomplete | | | | |")
+            continue
+        d = ((v["AB", "B"] - v["AB", "A"]) + (v["BA", "B"] - v["BA", "A"])) / 2
+        diffs.append(d)
+        a_all += [v["AB", "A"], v["BA", "A"]]
+        b_all += [v["AB", "B"], v["BA", "B"]]
+        print(f"| {n} | {v['AB', 'A']:.0f} | {v['AB', 'B']:.0f} | {v['BA', 'A']:.0f} "
+              f"| {v['BA', 'B']:.0f} | {d:+.0f} |")
+    print()
+    if diffs:
+        print(f"Median start: A {statistics.median(a_all):.0f} ms, B "
+              f"{statistics.median(b_all):.0f} ms; B - A: median {statistics.median(diffs):+.0f} ms, "
+              f"from {min(diffs):+.0f} to {max(diffs):+.0f} over {len(diffs)} "
+              f"round{'s' if len(diffs) != 1 else ''}.\n")
+    else:
+        print("No complete round.\n")
     return 0 if ok and not errors else 1
 
 

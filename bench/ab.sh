@@ -8,7 +8,7 @@
 # writes it to build/bench/ab.md.
 #
 # usage: ab.sh REV_A REV_B
-# env:   AB_ARGS (nvmetrace's options for both, default -a), KERNEL,
+# env:   AB_ARGS (nvmetrace's options for both, default -a; "default": none), KERNEL,
 #        BENCH_SECONDS (per workload run, default 8), BENCH_REPS (rounds,
 #        default 3), as for make bench.
 set -euo pipefail
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/vm/lib.sh"
 
 [ $# -eq 2 ] && [ -n "$1" ] && [ -n "$2" ] ||
-	die "usage: make bench-ab A=REV B=REV [AB_ARGS=OPTIONS] (REV: a git revision, or work for this tree)"
+	die "usage: make bench-ab A=REV B=REV [AB_ARGS=OPTIONS|default] (REV: a git revision, or work for this tree)"
 dir="$TOP/build/ab"
 mkdir -p "$dir"
 
