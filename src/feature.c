@@ -33,6 +33,31 @@ int feature_fentry(const char *func)
 	return err;
 }
 
+int feature_fentry_id(int btf_obj_fd, int btf_id)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_obj_fd = btf_obj_fd,
+		    .attach_btf_id = btf_id);
+	int fd, link, err = 0;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), &opts);
+	if (fd < 0)
+		return 1;
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0)
+		err = -errno;
+	else
+		close(link);
+	close(fd);
+	return err;
+}
+
 bool feature_bpf_atomics(void)
 {
 	/* A socket filter (the one type CAP_BPF alone may load) that swaps

@@ -9,6 +9,14 @@
  */
 int feature_fentry(const char *func);
 
+/* The same for the function at btf_id in the BTF object btf_obj_fd (a
+ * module's BTF fd, 0 for vmlinux), with no libbpf object and no BTF
+ * parse: a two-instruction program loaded by hand. 0 if it attaches, a
+ * negative errno from the attach if not, 1 if the probe itself could not
+ * be loaded (nothing learnt).
+ */
+int feature_fentry_id(int btf_obj_fd, int btf_id);
+
 /* Whether the verifier takes BPF atomics with fetch (compare-and-swap,
  * exchange: Linux 5.12), which the pairing table needs.
  */

@@ -72,6 +72,8 @@ struct session {
 	const char *target;		/* what we hook, for messages */
 	bool watched;			/* the device (-d) or a controller existed */
 	int btf_fd;			/* BTF for CO-RE without CAP_SYS_ADMIN, or -1 */
+	bool fallback_loaded;		/* session_load() loaded the other method's too */
+	int btf_refused;		/* its BTF method's attach failed the probe: -errno */
 	__u64 next_gone_check;
 };
 
@@ -454,11 +456,13 @@ static struct {
 	bool joinable;		/* the thread runs */
 	bool fails;		/* tests: as if the thread had failed */
 	bool core;		/* CO-RE against the thread's BTF, no vmlinux BTF */
+	bool probe_fentry;	/* try to attach an empty fentry program */
+	int fentry;		/* what it found (feature_fentry_id()), 1 if not tried */
 	int core_fd;		/* the thread's BTF (memfd), or -errno */
 	__u32 core_types;
 	int path_fd;		/* what btf_custom_path names, or -1 */
 	char module[KSYM_MODULE_LEN];
-} btf_job = { .path_fd = -1 };
+} btf_job = { .path_fd = -1, .fentry = 1 };
 
 static void *btf_job_run(void *arg)
 {
@@ -467,6 +471,12 @@ static void *btf_job_run(void *arg)
 			  kernel_core_btf_fd(btf_job.module, core_vmlinux_roots,
 					     core_module_roots, btf_ids, NR_BTF_SECS,
 					     &btf_job.core_types);
+	/* With the target's id at hand, whether fentry attaches, for a few
+	 * milliseconds: the load then verifies one method's programs, not
+	 * both (session_load()).
+	 */
+	if (btf_job.core_fd >= 0 && btf_job.probe_fentry && btf_ids[0].id > 0)
+		btf_job.fentry = feature_fentry_id(btf_ids[0].obj_fd, btf_ids[0].id);
 	return NULL;
 }
 
@@ -512,6 +522,20 @@ static void btf_job_wait(void)
 	for (i = 0; env.verbose > 1 && n > 0 && i < NR_BTF_SECS; i++)
 		fprintf(stderr, "nvmetrace: %s: %s [%d] in %s's BTF\n", btf_secs[i].sec,
 			btf_ids[i].name, btf_ids[i].id, btf_ids[i].vmlinux ? "vmlinux" : module);
+	if (env.verbose > 1 && btf_job.fentry <= 0)
+		fprintf(stderr, "nvmetrace: an empty fentry program on %s %s%s%s\n", SUBMIT_FUNC,
+			btf_job.fentry ? "failed to attach (" : "attached",
+			btf_job.fentry ? errno_name(btf_job.fentry) : "",
+			btf_job.fentry ? ")" : "");
+}
+
+/* Whether fentry attaches, as btf_job_run() found by trying: 0 yes, a
+ * negative errno no, 1 not known.
+ */
+static int btf_job_fentry(void)
+{
+	btf_job_wait();
+	return btf_job.core ? btf_job.fentry : 1;
 }
 
 static int btf_sec_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
@@ -561,6 +585,7 @@ static int btf_job_start(const struct session *s)
 	if (btf_job.path_fd < 0)
 		return -1;
 	snprintf(btf_job.module, sizeof(btf_job.module), "%s", s->module);
+	btf_job.probe_fentry = env.attach == ATTACH_AUTO && !env.all;
 	/* Tests of the fallback (NVMETRACE_TEST_CORE_BTF_FAILS=1). */
 	btf_job.fails = test_setting("NVMETRACE_TEST_CORE_BTF_FAILS", 1, false, 0);
 	sigfillset(&all);
@@ -632,6 +657,19 @@ static int session_load(struct session *s, enum attach_mode method, enum attach_
 	n = method_progs(s->skel, also, progs, links);
 	for (i = 0; i < n; i++)
 		bpf_program__set_autoload(progs[i], true);
+	/* Where the thread learnt whether fentry attaches, one method's. */
+	s->btf_refused = 0;
+	if (method == ATTACH_FENTRY && also != ATTACH_AUTO && (err = btf_job_fentry()) <= 0) {
+		n = method_progs(s->skel, err ? method : also, progs, links);
+		for (i = 0; i < n; i++)
+			bpf_program__set_autoload(progs[i], false);
+		if (err) {
+			s->btf_refused = err;
+			method = also;
+		}
+		also = ATTACH_AUTO;
+	}
+	s->fallback_loaded = also != ATTACH_AUTO || s->btf_refused;
 	if (!need_submitter()) {
 		bpf_program__set_autoload(s->skel->progs.nvmetrace_rt_ins, false);
 		bpf_program__set_autoload(s->skel->progs.nvmetrace_tp_ins, false);
@@ -882,8 +920,9 @@ static int session_start(struct session *s)
 	enum attach_mode btf_m = env.all ? ATTACH_TP_BTF : ATTACH_FENTRY;
 	enum attach_mode plain_m = env.all ? ATTACH_RAW_TP : ATTACH_KPROBE;
 	/* fentry loads but may not attach (trampolines took at most 6
-	 * arguments before Linux 6.6): load the kprobes with it. tp_btf
-	 * attaches wherever it loads.
+	 * arguments before Linux 6.6): load the kprobes with it, unless the
+	 * BTF thread's probe has told which of the two will attach
+	 * (session_load()). tp_btf attaches wherever it loads.
 	 */
 	enum attach_mode also = env.attach == ATTACH_AUTO && !env.all ? plain_m : ATTACH_AUTO;
 	char why[256] = "";
@@ -900,7 +939,8 @@ static int session_start(struct session *s)
 		else if (s->module[0] && !have_sys_admin())
 			err = -EPERM;	/* attach_btf_obj_fd: a module BTF by id */
 		else if (!(err = session_load(s, btf_m, also)) &&
-			 (err = session_attach(s, btf_m)) && also == ATTACH_AUTO)
+			 (err = s->btf_refused ? s->btf_refused : session_attach(s, btf_m)) &&
+			 !s->fallback_loaded)
 			session_close(s);
 		if (!err) {
 			if (env.verbose)

@@ -122,6 +122,7 @@ check_btf_ids() {
 
 t_attach_verbose() {
 	start_tracer -v || { fail "auto -v start" "nvmetrace did not start: $(cat /tmp/err)"; return; }
+	bpftool prog show >/tmp/progs.txt 2>&1
 	stop_tracer TERM
 	check "SIGTERM exit 0" "exit status $TRC" [ "$TRC" -eq 0 ]
 	chosen=$(sed -n 's/.*attached to nvme_submit_user_cmd by \([a-z]*\).*/\1/p' /tmp/err)
@@ -133,6 +134,22 @@ t_attach_verbose() {
 		check "auto falls back to kprobe" "stderr: $(cat /tmp/err)" \
 			sh -c "grep -q 'attached to nvme_submit_user_cmd by kprobe\$' /tmp/err &&
 				grep -q '^nvmetrace: fentry unavailable: ' /tmp/err"
+	fi
+	# With nvme_core's BTF, an empty fentry program tried beside the BTF
+	# work tells which method attaches: only that one's programs are
+	# loaded (bpftool's list, taken while tracing), and the probe is gone.
+	if [ -e /sys/kernel/btf/nvme_core ]; then
+		if fentry_works; then
+			loaded=nvmetrace_fe unloaded=nvmetrace_kp
+		else
+			loaded=nvmetrace_kp unloaded=nvmetrace_f
+		fi
+		check "auto loads the $loaded programs, not the $unloaded ones" \
+			"$(grep -e 'name nvmetrace_' -e '^[0-9]*: tracing' /tmp/progs.txt)" \
+			sh -c "grep -q 'name $loaded' /tmp/progs.txt && ! grep -q 'name $unloaded' /tmp/progs.txt"
+		check "auto: the fentry probe does not stay loaded" \
+			"$(grep -e '^[0-9]*: tracing' /tmp/progs.txt)" \
+			sh -c "! grep -Eq '^[0-9]+: tracing +tag' /tmp/progs.txt"
 	fi
 	# libbpf's debug log (every CO-RE relocation) with -vv only.
 	check "-v hides libbpf's debug log" "$(grep -c 'libbpf: ' /tmp/err) libbpf lines, first: $(grep -m 1 'libbpf: ' /tmp/err)" \
@@ -155,6 +172,13 @@ t_attach_verbose() {
 	bpftool btf dump file /sys/kernel/btf/nvme_core --base-btf /sys/kernel/btf/vmlinux \
 		>/tmp/btf.txt 2>&1
 	check_btf_ids "-vv"
+	if fentry_works; then
+		want='an empty fentry program on nvme_submit_user_cmd attached'
+	else
+		want='an empty fentry program on nvme_submit_user_cmd failed to attach (ENOTSUPP)'
+	fi
+	check "-vv: says what the fentry probe found" "$(grep '^nvmetrace' /tmp/err)" \
+		grep -qx "nvmetrace: $want" /tmp/err
 	# CO-RE against the few types nvmetrace takes from the kernel's BTF,
 	# with no vmlinux BTF parsed by libbpf.
 	check "-vv: CO-RE against the types taken from the kernel's BTF" "$(grep "BTF" /tmp/err)" \
