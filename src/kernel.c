@@ -403,6 +403,15 @@ static const struct btf_type *raw_type(const struct raw_btf *b, __u32 id)
 	return id < b->next ? (const void *)(b->types + b->off[id - b->start]) : NULL;
 }
 
+/* A FUNC's arguments: its prototype's parameters, or -1. */
+static int raw_func_nargs(const struct raw_btf *b, const struct btf_type *func)
+{
+	const struct btf_type *proto = raw_type(b, func->type);
+
+	return proto && BTF_INFO_KIND(proto->info) == BTF_KIND_FUNC_PROTO ?
+	       (int)BTF_INFO_VLEN(proto->info) : -1;
+}
+
 /* The name at off: NULL if none, or out of bounds. */
 static const char *raw_name(const struct raw_btf *b, __u32 off)
 {
@@ -475,6 +484,8 @@ int kernel_module_btf_ids_parsed(const char *module, struct kernel_btf_id *ids, 
 		ids[i].obj_fd = 0;
 		id = btf_lookup(ids[i].vmlinux ? NULL : module, ids[i].name, ids[i].kind, &btf);
 		ids[i].id = id > 0 ? id : 0;
+		ids[i].nargs = id > 0 && ids[i].kind == BTF_KIND_FUNC ?
+			       kernel_func_nargs(ids[i].name, ids[i].vmlinux ? NULL : module) : -1;
 		found += id > 0 && !ids[i].vmlinux;
 	}
 	if (!found)
@@ -743,8 +754,11 @@ static int core_scan(struct btf *dst, const struct raw_btf *src,
 		}
 		for (i = 0; i < n; i++)
 			if (!ids[i].id && ids[i].vmlinux == vmlinux && ids[i].kind == (int)k &&
-			    ids[i].name[0] == name[0] && !strcmp(ids[i].name, name))
+			    ids[i].name[0] == name[0] && !strcmp(ids[i].name, name)) {
 				ids[i].id = (int)id;
+				if (k == BTF_KIND_FUNC)
+					ids[i].nargs = raw_func_nargs(src, t);
+			}
 	}
 	return 0;
 }
@@ -778,8 +792,10 @@ static void ids_clear(struct kernel_btf_id *ids, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ids[i].id = ids[i].obj_fd = 0;
+		ids[i].nargs = -1;
+	}
 }
 
 int kernel_core_btf_from(const char *vmlinux_path, const char *module_path,

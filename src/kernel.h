@@ -68,6 +68,7 @@ struct kernel_btf_id {
 	bool vmlinux;		/* in: in vmlinux, not in the module */
 	int obj_fd;		/* out: 0 (vmlinux) or the module's BTF fd */
 	int id;			/* out: its id, 0 if not found */
+	int nargs;		/* out: a FUNC's arguments (its prototype's), or -1 */
 };
 
 /* Find each of ids[0..n) in the module's BTF (or vmlinux's, where the id

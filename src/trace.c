@@ -865,7 +865,12 @@ static void btf_method_reason(const struct session *s, enum attach_mode m, int e
 		snprintf(buf, len, "%s (%s)", errstr(err), errno_name(err));
 		return;
 	}
-	nargs = s->found_by_module ? kernel_func_nargs(SUBMIT_FUNC, s->module) : s->submit_nargs;
+	/* From the BTF thread's pass where it ran: no parse here. */
+	if (btf_ids[0].id > 0 && btf_ids[0].nargs >= 0)
+		nargs = btf_ids[0].nargs;
+	else
+		nargs = s->found_by_module ? kernel_func_nargs(SUBMIT_FUNC, s->module) :
+					     s->submit_nargs;
 	kernel_btf_release();
 	if (err == -ESRCH || nargs == -ENOENT) {
 		snprintf(buf, len, "no BTF for %s", SUBMIT_FUNC);

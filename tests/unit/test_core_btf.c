@@ -125,8 +125,11 @@ static struct btf *make_module(struct btf *base)
 	btf__add_field(m, "cmd", id_vp, 0, 0);
 	btf__add_field(m, "status", id_u16, 64, 0);
 	btf__add_field(m, "ctrl", id_pctrl, 128, 0);
+	/* (btf__add_func_param() follows the prototype, or fails.) */
 	id_proto = btf__add_func_proto(m, id_uint);
-	btf__add_func_param(m, "q", btf__add_ptr(m, 0));
+	btf__add_func_param(m, "q", id_vp);
+	btf__add_func_param(m, "bufflen", id_uint);
+	btf__add_func_param(m, "timeout", id_uint);
 	id_submit = btf__add_func(m, "nvme_submit_user_cmd", BTF_FUNC_GLOBAL, id_proto);
 	id_setup = btf__add_typedef(m, "btf_trace_nvme_setup_cmd", btf__add_ptr(m, id_proto));
 	return m;
@@ -239,6 +242,8 @@ int main(void)
 	CHECK_EQ_U64(ids[1].id, id_setup, "core btf: the module's TYPEDEF id");
 	CHECK_EQ_U64(ids[2].id, 0, "core btf: a target not there has no id");
 	CHECK_EQ_U64(ids[3].id, id_rq_insert, "core btf: vmlinux's TYPEDEF id, not the FUNC's");
+	CHECK(ids[0].nargs == 3, "core btf: the FUNC's arguments from its prototype (%d)", ids[0].nargs);
+	CHECK(ids[1].nargs == -1 && ids[3].nargs == -1, "core btf: no argument count for a TYPEDEF");
 	CHECK(ids[0].obj_fd == 0 && ids[3].obj_fd == 0, "core btf: no BTF fd from files");
 	btf__free(out);
 	close(fd);

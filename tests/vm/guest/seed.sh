@@ -134,6 +134,11 @@ t_attach_verbose() {
 		check "auto falls back to kprobe" "stderr: $(cat /tmp/err)" \
 			sh -c "grep -q 'attached to nvme_submit_user_cmd by kprobe\$' /tmp/err &&
 				grep -q '^nvmetrace: fentry unavailable: ' /tmp/err"
+		# The reason, from the argument count the BTF thread read.
+		if [ -e /sys/kernel/btf/nvme_core ]; then
+			check "auto: why fentry is unavailable" "$(grep unavailable /tmp/err)" \
+				grep -Eq "^nvmetrace: fentry unavailable: nvme_submit_user_cmd has (9|10) arguments, more than this kernel's BPF trampolines take \(ENOTSUPP\)\$" /tmp/err
+		fi
 	fi
 	# With nvme_core's BTF, an empty fentry program tried beside the BTF
 	# work tells which method attaches: only that one's programs are
