@@ -1,39 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Kernel features learnt by trying, with a separate, empty BPF object
- * (bpf/probe.bpf.c): cheaper than finding out with the tracing programs,
- * whose load creates every map and verifies every program first.
+ * Kernel features learnt by trying, with a few instructions loaded by
+ * hand: cheaper than finding out with the tracing programs, whose load
+ * creates every map and verifies every program first.
  */
 #include <errno.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "feature.h"
-#include "probe.skel.h"
 
-int feature_fentry(const char *func)
-{
-	struct probe_bpf *skel;
-	struct bpf_link *link;
-	int err;
-
-	skel = probe_bpf__open();
-	if (!skel)
-		return -errno;
-	err = bpf_program__set_attach_target(skel->progs.nvmetrace_probe, 0, func);
-	if (!err)
-		err = probe_bpf__load(skel);
-	if (!err) {
-		link = bpf_program__attach(skel->progs.nvmetrace_probe);
-		err = link ? 0 : -errno;
-		bpf_link__destroy(link);
-	}
-	probe_bpf__destroy(skel);
-	return err;
-}
-
-int feature_fentry_id(int btf_obj_fd, int btf_id)
+int feature_fentry_id(int btf_obj_fd, int btf_id, bool *loaded)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -47,8 +24,9 @@ int feature_fentry_id(int btf_obj_fd, int btf_id)
 
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns,
 			   sizeof(insns) / sizeof(insns[0]), &opts);
+	*loaded = fd >= 0;
 	if (fd < 0)
-		return 1;
+		return -errno;
 	link = bpf_raw_tracepoint_open(NULL, fd);
 	if (link < 0)
 		err = -errno;

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/libbpf.h>
+#include <unistd.h>
+#include <linux/btf.h>
 #include "feature.h"
 #include "kernel.h"
 #include "list.h"
@@ -141,22 +142,28 @@ static int collect_tracepoints(const char *glob, struct point *pts, int max)
 /* Can fentry attach to func? Tried for real with an empty program. */
 static void fentry_verdict(const struct point *p, char *buf, size_t len)
 {
-	int nargs, err;
+	struct kernel_btf_id id = { .name = p->name, .kind = BTF_KIND_FUNC,
+				    .vmlinux = !p->module[0] };
+	bool loaded;
+	int err;
 
 	if (!have_kernel_btf(p->module[0] ? p->module : NULL)) {
 		snprintf(buf, len, "no BTF");
 		return;
 	}
-	nargs = kernel_func_nargs(p->name, p->module);
-	if (nargs < 0) {
+	err = kernel_module_btf_ids_parsed(p->module, &id, 1);
+	if (err < 0 || id.id <= 0 || id.nargs < 0) {
 		snprintf(buf, len, "no BTF for it");
-		return;
+		goto out;
 	}
-	err = feature_fentry(p->name);
+	err = feature_fentry_id(id.obj_fd, id.id, &loaded);
 	if (!err)
 		snprintf(buf, len, "yes");
 	else
-		snprintf(buf, len, "no (%d args, %s)", nargs, errno_name(err));
+		snprintf(buf, len, "no (%d args, %s)", id.nargs, errno_name(err));
+out:
+	if (id.obj_fd > 0)
+		close(id.obj_fd);
 }
 
 static const char *tp_btf_verdict(const struct point *p)

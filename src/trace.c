@@ -466,6 +466,9 @@ static struct {
 
 static void *btf_job_run(void *arg)
 {
+	bool loaded;
+	int err;
+
 	(void)arg;
 	btf_job.core_fd = btf_job.fails ? -ENODATA :
 			  kernel_core_btf_fd(btf_job.module, core_vmlinux_roots,
@@ -473,10 +476,12 @@ static void *btf_job_run(void *arg)
 					     &btf_job.core_types);
 	/* With the target's id at hand, whether fentry attaches, for a few
 	 * milliseconds: the load then verifies one method's programs, not
-	 * both (session_load()).
+	 * both (session_load()). A probe that did not load tells nothing.
 	 */
-	if (btf_job.core_fd >= 0 && btf_job.probe_fentry && btf_ids[0].id > 0)
-		btf_job.fentry = feature_fentry_id(btf_ids[0].obj_fd, btf_ids[0].id);
+	if (btf_job.core_fd >= 0 && btf_job.probe_fentry && btf_ids[0].id > 0) {
+		err = feature_fentry_id(btf_ids[0].obj_fd, btf_ids[0].id, &loaded);
+		btf_job.fentry = loaded ? err : 1;
+	}
 	return NULL;
 }
 
