@@ -203,6 +203,7 @@ enum capture_status capture_next(struct capture_reader *rd, struct nvmetrace_rec
 
 FILE *capture_create(const char *path, const struct capture_info *info)
 {
+	struct stat st;
 	FILE *f;
 	int fd, err;
 
@@ -212,8 +213,12 @@ FILE *capture_create(const char *path, const struct capture_info *info)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return NULL;
-		/* O_CREAT's mode does not apply to a file that existed. */
-		if (fchmod(fd, 0600) || !(f = fdopen(fd, "wb"))) {
+		/* O_CREAT's mode does not apply to a file that existed. Only
+		 * a regular file is made private: a device or a pipe
+		 * (/dev/null, a FIFO a reader waits on) is not ours to chmod.
+		 */
+		if (fstat(fd, &st) || (S_ISREG(st.st_mode) && fchmod(fd, 0600)) ||
+		    !(f = fdopen(fd, "wb"))) {
 			err = errno;
 			close(fd);
 			errno = err;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Capture files: lossless round trip; truncated, corrupted and foreign
  * files give the documented errors and keep what was valid; files are
- * created 0600.
+ * created 0600, and a pipe or device written to keeps its mode.
  */
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,6 +111,54 @@ static void test_round_trip(void)
 	      "capture over an existing 0666 file is 0600");
 }
 
+/* A FIFO (as a device like /dev/null) is written to, not made 0600: it
+ * is not the capture's own file. Its reader gets the header.
+ */
+static void test_fifo(void)
+{
+	char dir[] = "/tmp/nvmetrace-fifo-XXXXXX", fifo[64];
+	struct capture_reader rd;
+	struct stat st_buf;
+	char why[160];
+	FILE *f = NULL, *in = NULL;
+	int rfd = -1;
+	bool ok;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "capture to a FIFO: cannot create a temporary directory");
+		return;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	/* Opened for reading first, without blocking, so that the write
+	 * side's open does not wait; the header fits in the pipe.
+	 */
+	if (mkfifo(fifo, 0644) || chmod(fifo, 0644) ||
+	    (rfd = open(fifo, O_RDONLY | O_NONBLOCK)) < 0) {
+		CHECK(0, "capture to a FIFO: cannot make one in %s", dir);
+		goto out;
+	}
+	f = capture_create(fifo, &info);
+	CHECK(f != NULL, "capture to a FIFO: created");
+	CHECK(!stat(fifo, &st_buf) && S_ISFIFO(st_buf.st_mode) && (st_buf.st_mode & 0777) == 0644,
+	      "capture to a FIFO: its mode stays 0644");
+	if (f)
+		fclose(f);
+	f = NULL;
+	fcntl(rfd, F_SETFL, 0);
+	in = fdopen(rfd, "rb");
+	if (in)
+		rfd = -1;
+	ok = in && !capture_open(&rd, in, why, sizeof(why)) && rd.info.start_ns == 42;
+	CHECK(ok, "capture to a FIFO: its reader gets the header");
+out:
+	if (in)
+		fclose(in);
+	if (rfd >= 0)
+		close(rfd);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 static void test_truncated(void)
 {
 	size_t rec = 8 + sizeof(struct nvmetrace_record);
@@ -211,6 +261,7 @@ int main(void)
 	}
 	close(fd);
 	test_round_trip();
+	test_fifo();
 	test_truncated();
 	test_corrupt();
 	test_foreign();

@@ -33,6 +33,8 @@ t_agg() {
 	bg hist -a -H
 	bg sum -a -S -j
 	bg cap -a -w /tmp/cap.nvmt
+	# A capture to a device is written, and the device keeps its mode.
+	bg capnull -a -w /dev/null
 	bg live -a -j
 	bg comm -a -H --by=comm,opcode
 	# The controller read at completion (--by=ctrl), or not at all.
@@ -44,7 +46,7 @@ t_agg() {
 	bg_wait_attached
 	known_workload
 	bg_stop
-	for n in hist sum cap live comm bctrl bop phist pkhist; do
+	for n in hist sum cap capnull live comm bctrl bop phist pkhist; do
 		check "agg: $n exits 0 on SIGINT" "exit $(cat /tmp/$n.rc)" [ "$(cat /tmp/$n.rc)" = 0 ]
 	done
 
@@ -103,6 +105,8 @@ t_agg() {
 
 	# --- capture: 0600, replays to what a live instance printed
 	check "-w: capture is mode 0600" "$(ls -l /tmp/cap.nvmt)" [ "$(stat -c %a /tmp/cap.nvmt)" = 600 ]
+	check "-w /dev/null: /dev/null keeps its mode 0666" "$(ls -l /dev/null)" \
+		[ "$(stat -c %a /dev/null)" = 666 ]
 	# The live instance and the recording saw the same commands; only
 	# their own timestamps differ.
 	untimed() { sed -e 's/"ts_ns":[0-9]*,"time":"[^"]*",//' -e 's/,"latency_us":[0-9.]*}$/}/' "$1" | sort; }
