@@ -49,6 +49,9 @@ start_tool() {
 	nvmetrace-j-tiny) "$NT" -j -v --ringbuf-size=4 >"$o" 2>"$e" & ;;
 	nvmetrace-a)	"$NT" -a -v >"$o" 2>"$e" & ;;
 	nvmetrace-a-j)	"$NT" -a -j -v >"$o" 2>"$e" & ;;
+	# Every command recorded as it comes, printed later (-r): the
+	# capture's writes, no formatting.
+	nvmetrace-a-w)	"$NT" -a -w /dev/null -v >"$o" 2>"$e" & ;;
 	nvmetrace-a-j-storm) "$NT" -a -j -v -c nvme-storm >"$o" 2>"$e" & ;;
 	nvmetrace-a-j-tiny) "$NT" -a -j -v -c nvme-storm --ringbuf-size=4 >"$o" 2>"$e" & ;;
 	nvmetrace-H)	"$NT" -a -H -v >"$o" 2>"$e" & ;;
@@ -366,7 +369,7 @@ if [ -n "${ICOUNT:-}" ]; then
 	ic_work block 2000 >/dev/null
 	for rep in $(seq "$REPS"); do
 		ic_base "$rep"
-		for c in nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs empty-a floor-hist \
+		for c in nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-a-w nvmetrace-H bpftrace bcc tracefs empty-a floor-hist \
 			 floor-rec empty-kprobe empty-tp_btf; do
 			wanted "$c" && ic_tool "$c" "$rep"
 		done
@@ -387,7 +390,7 @@ for c in nvmetrace-j nvmetrace-a-j-storm bpftrace bcc tracefs nvmetrace-j-tiny n
 	wanted "$c" && loss_run "$c"
 done
 for rep in $(seq "$REPS"); do
-	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-H bpftrace bcc tracefs spin empty-a \
+	for c in none nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-a-w nvmetrace-H bpftrace bcc tracefs spin empty-a \
 		 floor-hist empty-kprobe empty-tp_btf floor-ktime floor-sqe floor-sqe_btf floor-lookup floor-delete floor-update \
 		 floor-map floor-table floor-ringbuf floor-record; do
 		# The floors' rates once; the -a and -H floors' as often as

@@ -15,6 +15,7 @@ NAMES = {
     "nvmetrace": "nvmetrace (default: passthrough)",
     "nvmetrace-a": "nvmetrace -a >/dev/null",
     "nvmetrace-a-j": "nvmetrace -a -j >/dev/null",
+    "nvmetrace-a-w": "nvmetrace -a -w /dev/null (a capture, no formatting)",
     "nvmetrace-H": "nvmetrace -a -H (histograms)",
     "bpftrace": "bpftrace, the seeds' one-liner",
     "bcc": "BCC, the seeds' Python script",
@@ -674,6 +675,21 @@ class Report:
             count is shown beside it: see its table)."""
             v = share.get((c, wl))
             return None if v is None else v <= limit
+        def capture_text(wl):
+            """-a -w beside -a: the same records written as a capture, not
+            formatted; the readers' difference is what the rows' formatting
+            costs."""
+            w = share.get(("nvmetrace-a-w", wl))
+            if w is None:
+                return ""
+            _, rd_a = ic.ic_tool("nvmetrace-a", wl)
+            _, rd_w = ic.ic_tool("nvmetrace-a-w", wl)
+            fmt_cost = (f": formatting the table rows, -a's reader less -a -w's, takes "
+                        f"{fmt(rd_a - rd_w)} ({fmt((rd_a - rd_w) / bmed[wl] * 100, '{:.1f}%')})"
+                        if rd_a is not None and rd_w is not None and bmed[wl] else "")
+            return (f"; the same records written as a capture (nvmetrace -a -w, printed later "
+                    f"with -r) {pct('nvmetrace-a-w', wl)} ({fmt(total.get(('nvmetrace-a-w', wl)))})"
+                    + fmt_cost)
         for wl, label in (("storm", "passthrough storm"), ("block", "block I/O")):
             self.target(f"nvmetrace -a costs <= 5% on the {label}, in instructions "
                         "(BPF + reader, of an untraced command's)",
@@ -683,7 +699,8 @@ class Report:
                         f"(bench/empty.bpf.c floor_rec, records read and dropped) "
                         f"{pct('floor-rec', wl)} ({fmt(total.get(('floor-rec', wl)))}"
                         f"{sys_text('floor-rec', wl, True)}), empty programs on its "
-                        f"hooks {pct('empty-a', wl)}{sys_text('empty-a', wl)}",
+                        f"hooks {pct('empty-a', wl)}{sys_text('empty-a', wl)}"
+                        + capture_text(wl),
                         within("nvmetrace-a", wl, 0.05))
             seeing = ALTERNATIVES if wl == "storm" else SEE_BLOCK_IO
             alts = {c: total.get((c, wl)) for c in seeing if total.get((c, wl)) is not None}

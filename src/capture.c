@@ -72,9 +72,18 @@ int capture_write_header(FILE *f, const struct capture_info *info)
 
 int capture_write_record(FILE *f, const struct nvmetrace_record *r)
 {
-	uint32_t frame[2] = { sizeof(*r), crc(r, sizeof(*r)) };
+	/* Frame and record in one unlocked write: the reader thread is the
+	 * stream's only user.
+	 */
+	struct {
+		uint32_t frame[2];
+		struct nvmetrace_record r;
+	} __attribute__((packed)) out;
 
-	if (fwrite(frame, sizeof(frame), 1, f) != 1 || fwrite(r, sizeof(*r), 1, f) != 1)
+	out.frame[0] = sizeof(*r);
+	out.frame[1] = crc(r, sizeof(*r));
+	memcpy(&out.r, r, sizeof(*r));
+	if (fwrite_unlocked(&out, sizeof(out), 1, f) != 1)
 		return -(errno ? errno : EIO);
 	return 0;
 }
