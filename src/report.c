@@ -100,23 +100,31 @@ void report_merge(struct report *rep, const struct hist_key *key, const struct h
 		g->val.slots[s] += val->slots[s];
 }
 
+/* One record into its group, in place: the same sums as merging a
+ * hist_val of count 1, without building one (4.7 KiB zeroed, then every
+ * slot added, for each record replayed into -H or -S).
+ */
 void report_add_record(struct report *rep, const struct nvmetrace_record *r)
 {
-	static struct hist_val one;
+	struct report_group *g;
 	struct hist_key key;
+	__u64 lat = r->latency_ns;
 
 	if (!(r->flags & NVMETRACE_F_COMPLETED))
 		return;
-	memset(&one, 0, sizeof(one));
 	hist_key_init(&key, r, rep->by);
-	one.count = 1;
-	one.sum_ns = r->latency_ns;
-	one.min_ns = r->latency_ns;
-	one.max_ns = r->latency_ns;
-	one.bytes = r->data_len;
-	one.errors = r->status != 0;
-	one.slots[hist_slot(r->latency_ns)] = 1;
-	report_merge(rep, &key, &one);
+	g = find_or_add(rep, &key);
+	if (!g)
+		return;
+	if (!g->val.count || (lat && lat < g->val.min_ns))
+		g->val.min_ns = lat;
+	if (lat > g->val.max_ns)
+		g->val.max_ns = lat;
+	g->val.count++;
+	g->val.sum_ns += lat;
+	g->val.bytes += r->data_len;
+	g->val.errors += r->status != 0;
+	g->val.slots[hist_slot(lat)]++;
 }
 
 void report_clear(struct report *rep)
