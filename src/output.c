@@ -358,35 +358,53 @@ static ALWAYS_INLINE bool word_unprintable(uint64_t x)
 }
 
 /* printable() of a NUL-padded name of size bytes (16 or 32) into out
- * (size + 1 bytes): a word at a time, and no loop over the bytes when
- * they are all printable (nearly always). Returns the length.
+ * (size + 1 bytes), a word at a time: a word's lowest zero byte ends the
+ * name (the bytes after it count as printable for the test, and are left
+ * in out after the terminator, where the callers' padding goes), and no
+ * loop over the bytes when they are all printable (nearly always). No
+ * library call: strnlen(), memset() and memcpy() of a variable length
+ * cost more than the rest of a row's column (callgrind). Returns the
+ * length.
  */
 static ALWAYS_INLINE size_t copy_printable(char *out, const char *s, size_t size)
 {
-	size_t n = strnlen(s, size);
-	bool bad = false;
-	char t[32];
-	uint64_t w;
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, z, below;
+	size_t i;
 
-	memcpy(t, s, size);
-	memset(t + n, '!', size - n);	/* printable, for the test */
-	for (size_t i = 0; i < size; i += 8) {
-		memcpy(&w, t + i, sizeof(w));
-		bad |= word_unprintable(w);
-	}
-	if (bad)
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
 		return printable(out, s, (int)size);
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return n;
+	for (i = 0; i < size; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		/* The high bit of each zero byte, exact up to the first. */
+		z = (w - ones) & ~w & high;
+		if (z) {
+			/* The bytes below the first zero kept, '!' above. */
+			below = (z ^ (z - 1)) >> 8;
+			w = (w & below) | (ones * '!' & ~below);
+			if (word_unprintable(w))
+				return printable(out, s, (int)size);
+			memcpy(out + i, &w, sizeof(w));
+			i += (size_t)__builtin_ctzll(z) / 8;
+			out[i] = '\0';
+			return i;
+		}
+		if (word_unprintable(w))
+			return printable(out, s, (int)size);
+		memcpy(out + i, &w, sizeof(w));
+	}
+	out[size] = '\0';
+	return size;
 }
 
-/* The comm column: "%-16s" of printable(comm). */
+/* The comm column: "%-16s" of printable(comm). Stores 16 bytes past the
+ * name (a row has the room).
+ */
 static ALWAYS_INLINE char *comm_col(char *out, const char *comm)
 {
 	size_t n = copy_printable(out, comm, NVMETRACE_COMM_LEN);
 
-	memset(out + n, ' ', NVMETRACE_COMM_LEN - n);
+	memcpy(out + n, "                ", 16);
 	return out + NVMETRACE_COMM_LEN;
 }
 

@@ -103,6 +103,11 @@ static void random_name(char *s, size_t size, bool odd_bytes)
 	memset(s, 0, size);
 	for (i = 0; i < n; i++)
 		s[i] = odd_bytes && rnd() % 4 == 0 ? (char)(rnd() % 255 + 1) : (char)('a' + rnd() % 26);
+	/* Sometimes bytes after the terminator, which end nothing: a name
+	 * ends at its first NUL.
+	 */
+	for (i = n + 1; rnd() % 2 && i < size; i++)
+		s[i] = (char)rnd();
 }
 
 static void random_record(struct nvmetrace_record *r, int i)
