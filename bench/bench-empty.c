@@ -8,8 +8,15 @@
  * load_ms=... attach_ms=... btf_ms=...", from exec to main, the skeleton's
  * open, load and attach, and (measured after, apart) one parse of the
  * kernel's BTF, which libbpf does during the load. For `make bench`.
+ *
+ * bench-empty --print FILE PROGRAM...: the same, and each record the ring
+ * buffer brings (floor_rec's) printed to FILE as a line of text: the least
+ * a tracer that prints every command must add to floor_rec (see
+ * print_record()).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +25,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
+#include "../src/digits.h"
+#include "../src/record.h"
 
 static volatile sig_atomic_t stop;
 
@@ -28,6 +37,98 @@ static void on_signal(int sig)
 
 static int on_record(void *ctx, void *data, size_t size)
 {
+	return 0;
+}
+
+/* --print: lines gather here and go out in one write() when it fills. */
+static char out_buf[1 << 16];
+static size_t out_len;
+static int out_fd = -1;
+
+static void out_flush(void)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < out_len && (n = write(out_fd, out_buf + off, out_len - off)) > 0)
+		off += n;
+	out_len = 0;
+}
+
+/* The same name for the same disk: floor_rec sends the gendisk's address
+ * (a reader names each disk once); one entry, as one disk is read here.
+ */
+static uint64_t disk_addr;
+static char disk_text[8] = "nvme0n1";
+
+/* The least text a line can carry of what nvmetrace -a shows of a
+ * command, with nvmetrace's own number writers (src/digits.h) and none of
+ * its care: the time in whole seconds, the submitter's name and pid, the
+ * opcode and its name, command id, nsid, cdw10, status, the latency in ns,
+ * the disk, and for a read or write its LBA and block count; fields one
+ * space apart, no columns, no check that the name is printable, no
+ * decoding beyond that. A floor for -a's formatting, not a format anyone
+ * would read.
+ */
+static int print_record(void *ctx, void *data, size_t size)
+{
+	static const char names[][8] = { "Flush", "Write", "Read" };
+	const struct nvmetrace_record *r = data;
+	char *p = out_buf + out_len;
+	uint32_t nsid, cdw10, cdw12;
+	uint64_t slba;
+	size_t n;
+
+	if (size < sizeof(*r))
+		return 0;
+	memcpy(&nsid, r->sqe + 4, 4);
+	memcpy(&cdw10, r->sqe + 40, 4);
+	p += u64_write(p, r->ts_ns / 1000000000);
+	*p++ = ' ';
+	n = strnlen(r->comm, sizeof(r->comm));
+	memcpy(p, r->comm, sizeof(r->comm));
+	p += n;
+	*p++ = ' ';
+	p += u64_write(p, r->pid);
+	*p++ = ' ';
+	p += hex_write(p, r->sqe[0]);
+	*p++ = ' ';
+	p += hex_write(p, (uint16_t)(r->sqe[2] | r->sqe[3] << 8));
+	*p++ = ' ';
+	p += u64_write(p, nsid);
+	*p++ = ' ';
+	p += hex_write(p, cdw10);
+	*p++ = ' ';
+	p += hex_write(p, (uint32_t)r->status);
+	*p++ = ' ';
+	p += u64_write(p, r->latency_ns);
+	*p++ = ' ';
+	if (*(const uint64_t *)r->disk) {
+		if (*(const uint64_t *)r->disk != disk_addr)
+			disk_addr = *(const uint64_t *)r->disk;
+		memcpy(p, disk_text, 8);
+		p += 7;
+		*p++ = ' ';
+		if (r->sqe[0] <= 2) {
+			memcpy(p, names[r->sqe[0]], 8);
+			p += strlen(names[r->sqe[0]]);
+			if (r->sqe[0]) {
+				memcpy(&slba, r->sqe + 40, 8);
+				memcpy(&cdw12, r->sqe + 48, 4);
+				memcpy(p, " slba=", 6);
+				p += 6 + u64_write(p + 6, slba);
+				memcpy(p, " nlb=", 5);
+				p += 5 + u64_write(p + 5, (cdw12 & 0xffff) + 1);
+			}
+		}
+	} else {
+		memcpy(p, "nvme", 4);
+		p += 4 + u64_write(p + 4, (uint32_t)r->ctrl);
+	}
+	*p++ = '\n';
+	out_len = p - out_buf;
+	if (out_len > sizeof(out_buf) - 512)
+		out_flush();
 	return 0;
 }
 
@@ -82,6 +183,15 @@ int main(int argc, char **argv)
 	double t_main = since_exec_ms(), t0, t_open, t_load, t_attach;
 	int err, wanted = 0;
 
+	if (argc > 2 && !strcmp(argv[1], "--print")) {
+		out_fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out_fd < 0) {
+			fprintf(stderr, "bench-empty: %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		argv += 2;
+		argc -= 2;
+	}
 	t0 = now_ms(CLOCK_MONOTONIC);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -103,7 +213,7 @@ int main(int argc, char **argv)
 		wanted += it;
 	}
 	if (!want || wanted != argc - 1) {
-		fprintf(stderr, "usage: bench-empty PROGRAM... (programs of bench/empty.bpf.c)\n");
+		fprintf(stderr, "usage: bench-empty [--print FILE] PROGRAM... (programs of bench/empty.bpf.c)\n");
 		empty_bpf__destroy(skel);
 		return 2;
 	}
@@ -113,7 +223,8 @@ int main(int argc, char **argv)
 		err = empty_bpf__attach(skel);
 	t_attach = now_ms(CLOCK_MONOTONIC);
 	if (!err) {
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_rb), on_record, NULL, NULL);
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_rb),
+				      out_fd >= 0 ? print_record : on_record, NULL, NULL);
 		if (!rb)
 			err = -errno;
 	}
@@ -139,6 +250,8 @@ int main(int argc, char **argv)
 		usleep(100000);
 	}
 	ring_buffer__free(rb);
+	if (out_fd >= 0)
+		out_flush();
 	if (skel->bss->floor_lost)
 		fprintf(stderr, "bench-empty: %llu not recorded\n",
 			(unsigned long long)skel->bss->floor_lost);

@@ -71,6 +71,10 @@ start_tool() {
 	# -a shows of it: what -a's cost is held against.
 	floor-rec)	"$EMPTY" floor_rec_setup empty_tp_setup2 floor_rec_done empty_tp_done2 \
 				>"$o" 2>"$e" & ;;
+	# The same, each record printed as a line of text (to /dev/null),
+	# in the least way: what -a's formatting is held against.
+	floor-print)	"$EMPTY" --print /dev/null floor_rec_setup empty_tp_setup2 floor_rec_done \
+				empty_tp_done2 >"$o" 2>"$e" & ;;
 	# empty-kprobe -> program empty_kprobe, floor-sqe -> floor_sqe...
 	empty-*|floor-*) "$EMPTY" "${c//-/_}" >"$o" 2>"$e" & ;;
 	tracefs)
@@ -370,7 +374,7 @@ if [ -n "${ICOUNT:-}" ]; then
 	for rep in $(seq "$REPS"); do
 		ic_base "$rep"
 		for c in nvmetrace nvmetrace-a nvmetrace-a-j nvmetrace-a-w nvmetrace-H bpftrace bcc tracefs empty-a floor-hist \
-			 floor-rec empty-kprobe empty-tp_btf; do
+			 floor-rec floor-print empty-kprobe empty-tp_btf; do
 			wanted "$c" && ic_tool "$c" "$rep"
 		done
 	done
