@@ -869,6 +869,34 @@ static __always_inline void *nvme_req(struct request *req)
 	return (void *)req + bpf_core_type_size(struct request);
 }
 
+/* nvme-pci keeps the SQE in its per-request data right after struct
+ * nvme_request (struct nvme_iod: req, then cmd). Seen so at setup, the
+ * completion reads the head of nvme_request and the SQE's pointers in one
+ * helper call instead of two: a helper call cost more than 100
+ * instructions a command. The SQE's first bytes past the head, up to its
+ * byte 40 (the pointers end there), fit in NR_SPAN_WORDS with a head of
+ * up to 56 bytes.
+ */
+#define NR_SPAN_WORDS	12
+#define SQE_PTRS_END	40
+
+static __always_inline bool sqe_after_head(struct request *req, const void *cmd)
+{
+	__u64 off = (__u64)cmd;
+
+	if (!cmd || !bpf_core_type_exists(struct nvme_request) ||
+	    bpf_core_type_size(struct nvme_request) + SQE_PTRS_END > sizeof(__u64) * NR_SPAN_WORDS)
+		return false;
+	/* Two pointers' difference: a number (the verifier allows it to
+	 * programs that may see addresses, as these are).
+	 */
+	asm volatile("%0 -= %1" : "+r"(off) : "r"(req));
+	return off == bpf_core_type_size(struct request) + bpf_core_type_size(struct nvme_request);
+}
+
+/* latency_ns, until completion, when the SQE follows the head. */
+#define SQE_AFTER_HEAD	1
+
 /* At setup, which layout: a command id above 0xfff, or a byte at offset 16
  * that is a generation counter: its low 4 bits are the command id's top 4
  * (nvme_cid()), and it is 16 or more. Without the counter that byte is the
@@ -1037,14 +1065,29 @@ static __always_inline void hash_put(__u64 key, struct nvmetrace_record *r)
 		__sync_fetch_and_add(&lost_inflight, 1);
 }
 
-/* The current task into w, as the submitter of a request stamped stamp. */
-static __always_inline void note_task(struct submitter *w, __u64 stamp)
+/* The current task into w, as the submitter of a request stamped stamp.
+ * btf (a constant: tp_btf): by direct loads from the task's BTF pointer,
+ * as set_current() does, instead of two helper calls (the comm helper's
+ * string copy the dearer).
+ */
+static __always_inline void note_task(struct submitter *w, __u64 stamp, bool btf)
 {
-	__u64 task = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	__u64 id;
 
-	w->pid = task >> 32;
-	w->tid = (__u32)task;
 	w->stamp = stamp;
+	if (btf) {
+		task = bpf_get_current_task_btf();
+		w->pid = task->tgid;
+		w->tid = task->pid;
+		((__u64 *)w->comm)[0] = *(__u64 *)&task->comm[0];
+		((__u64 *)w->comm)[1] = *(__u64 *)&task->comm[8];
+		w->comm[sizeof(w->comm) - 1] = 0;
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
+	w->pid = id >> 32;
+	w->tid = (__u32)id;
 	bpf_get_current_comm(w->comm, sizeof(w->comm));
 }
 
@@ -1121,8 +1164,13 @@ static __always_inline bool setup_record(struct request *req, const void *cmd, b
 		set_current(r, 0, btf);
 	}
 	read_sqe(r, cmd, btf, hist);
-	/* Until completion, result holds where the SQE is (see on_complete). */
+	/* Until completion, result holds where the SQE is, and latency_ns
+	 * whether it sits right after the head of nvme_request (see
+	 * on_complete).
+	 */
 	r->result = (__u64)cmd;
+	if (!hist && sqe_after_head(req, cmd))
+		r->latency_ns = SQE_AFTER_HEAD;
 	if (!bpf_core_type_exists(struct nvme_request) && !seen_genctr)
 		detect_genctr(req, r);
 	request_where(req, r, btf, hist);
@@ -1195,9 +1243,11 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	struct nvme_request *nr;
 	struct nvmetrace_record *r = NULL;
 	struct nvmetrace_pair *p = NULL;
-	__u64 key = (__u64)req, head[NR_HEAD_WORDS] = {};
+	__u64 key = (__u64)req, head[NR_SPAN_WORDS];
+	__u32 nr_size = 0;
 	struct hist_add add;
 	__u16 status = 0;
+	bool after;
 
 	if (!req)
 		return;
@@ -1221,12 +1271,22 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	}
 	if (second)
 		__sync_fetch_and_add(&covered_completions, 1);
-	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
 	/* The head of struct nvme_request in one read: cmd, result, and
 	 * (genctr,) retries, flags, status, in every layout (a helper call
-	 * each cost more than the rest of the reads).
+	 * each cost more than the rest of the reads); with the SQE up to its
+	 * byte 40 where it follows (SQE_AFTER_HEAD).
 	 */
-	bpf_probe_read_kernel(head, sizeof(head), nr);
+	after = false;
+	if (!hist && r->latency_ns == SQE_AFTER_HEAD && bpf_core_type_exists(struct nvme_request)) {
+		nr_size = bpf_core_type_size(struct nvme_request);
+		after = nr_size + SQE_PTRS_END <= sizeof(head);
+	}
+	r->latency_ns = bpf_ktime_get_ns() - r->ts_ns;
+	if (!after || bpf_probe_read_kernel(head, nr_size + SQE_PTRS_END, nr)) {
+		after = false;
+		/* On failure the helper zero-fills. */
+		bpf_probe_read_kernel(head, sizeof(__u64) * NR_HEAD_WORDS, nr);
+	}
 	/* Drivers map the data after nvme_setup_cmd (PCI: nvme_map_data), so
 	 * the metadata and data pointers (SQE bytes 16-39) are read again
 	 * from the command now, if it is still where setup saw it:
@@ -1235,9 +1295,18 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
 	 * the stack and the pointer may be stale. Histograms do not show
 	 * them: no read.
 	 */
-	if (!hist && head[0] && head[0] == r->result &&
-	    !bpf_probe_read_kernel(&r->sqe[16], 24, (void *)head[0] + 16))
-		r->flags |= NVMETRACE_F_PTRS;
+	if (!hist && head[0] && head[0] == r->result) {
+		if (after) {
+			const __u64 *ptrs = (const __u64 *)((__u8 *)head + nr_size + 16);
+
+			*(__u64 *)&r->sqe[16] = ptrs[0];
+			*(__u64 *)&r->sqe[24] = ptrs[1];
+			*(__u64 *)&r->sqe[32] = ptrs[2];
+			r->flags |= NVMETRACE_F_PTRS;
+		} else if (!bpf_probe_read_kernel(&r->sqe[16], 24, (void *)head[0] + 16)) {
+			r->flags |= NVMETRACE_F_PTRS;
+		}
+	}
 	if (bpf_core_type_exists(struct nvme_request)) {
 		if (NR_HEAD_HAS(result.u64, 8) && NR_HEAD_HAS(retries, 1) &&
 		    NR_HEAD_HAS(flags, 1) && NR_HEAD_HAS(status, 2)) {
@@ -1282,11 +1351,11 @@ static __always_inline void on_complete(struct request *req, bool second, bool p
  * and must not take its place. Counted first: whoever finds the entry
  * finds the count above 0.
  */
-static __always_inline void hash_submitter(__u64 key, __u64 stamp)
+static __always_inline void hash_submitter(__u64 key, __u64 stamp, bool btf)
 {
 	struct submitter who = {};
 
-	note_task(&who, stamp);
+	note_task(&who, stamp, btf);
 	__sync_fetch_and_add(&submitters_live, 1);
 	if (bpf_map_update_elem(&nvmetrace_submitters, &key, &who, BPF_NOEXIST))
 		__sync_fetch_and_add(&submitters_live, -1);
@@ -1295,7 +1364,7 @@ static __always_inline void hash_submitter(__u64 key, __u64 stamp)
 /* raw_tp (kernels without BPF atomics): the hash alone, no stamp. */
 static __always_inline void on_insert(struct request *req)
 {
-	hash_submitter((__u64)req, 0);
+	hash_submitter((__u64)req, 0, false);
 }
 
 /* The same with the submitters' table (tp_btf, BPF atomics). The first
@@ -1330,7 +1399,7 @@ static __always_inline void on_insert_table(struct request *req)
 		} else if (held) {
 			goto hash;	/* held by another request */
 		}
-		note_task(&e->who, stamp);
+		note_task(&e->who, stamp, true);
 		if (!submitter_table_used)
 			submitter_table_used = 1;
 		barrier();
@@ -1339,10 +1408,10 @@ static __always_inline void on_insert_table(struct request *req)
 	}
 	/* A dead request's entry in the hash is written over. */
 	if (who->stamp != stamp)
-		note_task(who, stamp);
+		note_task(who, stamp, true);
 	return;
 hash:
-	hash_submitter(key, stamp);
+	hash_submitter(key, stamp, true);
 }
 
 /* Setups, like completions (see done_first() below), can find their

@@ -210,6 +210,16 @@ t_all() {
 	else
 		check "data pointer of a read (mapped after setup)" "" has "comm=dd opcode=2 nsid=1 cdw10=800 data=true"
 		check "no data pointer for the self-test" "" has 'opcode=20 qid=0 data=false'
+		# The pointers are read at completion (with the head of
+		# nvme_request where the SQE follows it): on an I/O queue a
+		# command has a data pointer exactly when it moves data.
+		for inst in A raw; do
+			check "data pointer of every I/O command as its length says [$inst]" \
+				"$(grep -c '"queue_type":"io"' /tmp/$inst.out) I/O commands; $(grep '"queue_type":"io"' /tmp/$inst.out |
+					grep -vE '"data_len":[1-9][0-9]*,.*"data":true|"data_len":0,.*"data":false')" \
+				awk '/"queue_type":"io"/ { n++; if (!/"data_len":[1-9][0-9]*,.*"data":true|"data_len":0,.*"data":false/) bad = 1 }
+				     END { exit bad || n < 5 }' /tmp/$inst.out
+		done
 	fi
 	check "passthrough I/O read" "" has 'comm=nvme opcode=2 nsid=1 cdw10=8 cdw12=7 passthru=true status=0'
 	check "id-ctrl: submitter, passthru" "" has "comm=nvme pid=$IDCTRL_PID opcode=6 qid=0 cdw10=1 passthru=true status=0"
