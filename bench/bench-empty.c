@@ -64,8 +64,9 @@ static char disk_text[8] = "nvme0n1";
 /* The least text a line can carry of what nvmetrace -a shows of a
  * command, with nvmetrace's own number writers (src/digits.h) and none of
  * its care: the time in whole seconds, the submitter's name and pid, the
- * opcode and its name, command id, nsid, cdw10, status, the latency in ns,
- * the disk, and for a read or write its LBA and block count; fields one
+ * opcode, command id, nsid, cdw10, status, the latency in ns, and the disk
+ * with the name of a flush, write or read and a write's or read's LBA and
+ * block count, or an admin command's controller (no name, no fields); one
  * space apart, no columns, no check that the name is printable, no
  * decoding beyond that. A floor for -a's formatting, not a format anyone
  * would read.
